@@ -1,0 +1,79 @@
+# mta-sts-cgi: one non-recursive Makefile.
+#   make            build fcgi/mta-sts.fcgi, cgi/mta-sts.cgi (and later cli/)
+#   make check      build and run every test; ends with "N passed, N failed"
+#   make clean
+
+PREFIX		?= /usr/local
+SYSCONFDIR	?= $(PREFIX)/etc
+LOCALSTATEDIR	?= /var/lib
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+CFLAGS		?= -O2 -g
+WARNFLAGS	 = -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith \
+		   -Wstrict-prototypes -Wmissing-prototypes
+UNBOUND_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libunbound 2>/dev/null)
+UNBOUND_LIBS	:= $(shell $(PKG_CONFIG) --libs libunbound 2>/dev/null || echo -lunbound)
+FCGI_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags fcgi 2>/dev/null)
+FCGI_LIBS	:= $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
+DEFS		 = -DCONF_DEFAULT_PATH='"$(SYSCONFDIR)/mta-sts.conf"' \
+		   -DCONF_STATE_DIR='"$(LOCALSTATEDIR)/mta-sts"'
+ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -D_GNU_SOURCE
+
+# Everything in common/ except dns.c, the only file that needs libunbound.
+CORE_SRCS	 = common/buf.c common/xmalloc.c common/log.c common/host.c \
+		   common/policy.c common/override.c common/conf.c \
+		   common/rdata.c common/anchor.c common/resolve.c \
+		   common/request.c common/response.c common/server.c
+CORE_OBJS	 = $(CORE_SRCS:.c=.o)
+DNS_OBJ		 = common/dns.o
+LIBCORE		 = common/libcore.a
+
+PROGS		 = fcgi/mta-sts.fcgi cgi/mta-sts.cgi
+UNIT_SRCS	 = $(wildcard tests/unit/t_*.c)
+UNIT_TESTS	 = $(UNIT_SRCS:.c=)
+LAB_PROGS	 = tests/lab/blackhole
+
+all: $(PROGS)
+
+$(LIBCORE): $(CORE_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(CORE_OBJS)
+
+common/dns.o: common/dns.c
+	$(CC) $(ALL_CFLAGS) $(UNBOUND_CFLAGS) -c -o $@ $<
+
+fcgi/main.o: fcgi/main.c
+	$(CC) $(ALL_CFLAGS) $(FCGI_CFLAGS) -c -o $@ $<
+
+.c.o:
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+fcgi/mta-sts.fcgi: fcgi/main.o $(DNS_OBJ) $(LIBCORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ fcgi/main.o $(DNS_OBJ) $(LIBCORE) \
+	    $(FCGI_LIBS) $(UNBOUND_LIBS) -lpthread
+
+cgi/mta-sts.cgi: cgi/main.o $(DNS_OBJ) $(LIBCORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cgi/main.o $(DNS_OBJ) $(LIBCORE) \
+	    $(UNBOUND_LIBS) -lpthread
+
+# Unit tests link the core library only; a test of code above the DNS
+# module supplies its own stub dns_*() functions.
+tests/unit/t_%: tests/unit/t_%.c tests/unit/test.h $(LIBCORE)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE)
+
+tests/lab/blackhole: tests/lab/blackhole.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+check: $(PROGS) $(UNIT_TESTS) $(LAB_PROGS)
+	@bash tests/run.sh
+
+clean:
+	rm -f common/*.o common/*.a fcgi/*.o cgi/*.o $(PROGS) $(UNIT_TESTS) \
+	    $(LAB_PROGS)
+
+# Header dependencies, kept coarse on purpose: every object depends on
+# every header in common/.
+$(CORE_OBJS) $(DNS_OBJ) fcgi/main.o cgi/main.o: $(wildcard common/*.h)
+
+.PHONY: all check clean

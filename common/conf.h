@@ -1,0 +1,131 @@
+/*
+ * conf: the configuration file mta-sts.conf(5).
+ *
+ * Line-oriented "key: value".  Blank lines are ignored; "#" starts a comment
+ * when it is the first non-blank character of a line or follows a space or
+ * tab.  Keys before the first "domain:" line are global; "domain: NAME"
+ * starts a section whose keys apply to that domain only.  Every error is
+ * reported as "file:line: reason".
+ *
+ *	key		where		values
+ *	mode		both		enforce | testing | none (testing)
+ *	max_age		both		0..31557600 (604800)
+ *	dnssec		both		require | allow-insecure (require)
+ *	resolver	global		recursive | system | ADDR[@PORT] ...
+ *	trust_anchor	global		file (built-in root DS)
+ *	unbound_conf	global		file (none)
+ *	cache_dir	global		directory (none)
+ *	state_dir	global		directory (CONF_STATE_DIR)
+ *	domain		-		starts a section; a valid hostname
+ *	override	domain		policy file served instead of DNS
+ *
+ * Relative paths are taken relative to the directory of the configuration
+ * file and stored as given after that join.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stddef.h>
+
+#include "host.h"
+#include "policy.h"
+
+#ifndef CONF_DEFAULT_PATH
+#define CONF_DEFAULT_PATH	"/usr/local/etc/mta-sts.conf"
+#endif
+#ifndef CONF_STATE_DIR
+#define CONF_STATE_DIR		"/var/lib/mta-sts"
+#endif
+
+#define CONF_MAX_LINE		4096	/* bytes per line, newline excluded */
+#define CONF_MAX_SIZE		(16 * 1024 * 1024)
+#define CONF_MAX_FORWARDERS	16
+
+enum conf_dnssec {
+	CONF_DNSSEC_REQUIRE,
+	CONF_DNSSEC_ALLOW_INSECURE,
+	CONF_DNSSEC__MAX
+};
+
+enum conf_resolver {
+	CONF_RESOLVER_RECURSIVE,	/* iterate from the root */
+	CONF_RESOLVER_SYSTEM,		/* forward to /etc/resolv.conf */
+	CONF_RESOLVER_FORWARD,		/* forward to conf->forwarders */
+	CONF_RESOLVER__MAX
+};
+
+/* The settings that may be given globally and per domain. */
+struct conf_policy {
+	enum policy_mode	 mode;
+	unsigned long		 max_age;
+	enum conf_dnssec	 dnssec;
+	const char		*override;	/* NULL: none; points into conf */
+};
+
+struct conf_domain {
+	char			 name[HOST_NAME_SIZE];	/* lower case */
+	struct conf_policy	 pol;	/* globals, then this section's keys */
+	char			*override;	/* owned; NULL if none */
+	unsigned int		 line;	/* line of the "domain:" key */
+};
+
+struct conf {
+	char			*path;	/* owned; NULL for built-in defaults */
+	struct conf_policy	 global;
+	enum conf_resolver	 resolver;
+	/* "ADDR" or "ADDR@PORT" as ub_ctx_set_fwd() takes them; owned */
+	char			*forwarders[CONF_MAX_FORWARDERS];
+	size_t			 nforwarders;
+	char			*trust_anchor;	/* owned; NULL: built-in */
+	char			*unbound_conf;	/* owned; NULL: none */
+	char			*cache_dir;	/* owned; NULL: none */
+	char			*state_dir;	/* owned; never NULL */
+	struct conf_domain	*domains;	/* owned; sorted by name */
+	size_t			 ndomains;
+};
+
+/*
+ * A configuration holding only the built-in defaults (no domains: TXT
+ * opt-in).  Returns NULL when out of memory.  Free with conf_free().
+ */
+struct conf	*conf_new(void);
+
+/*
+ * Parse len bytes of configuration text; name is used in error messages
+ * and to resolve relative paths (its directory).  On success returns 0 and
+ * *out owns a new configuration.  On error returns -1, *out is NULL and err
+ * holds "name:line: reason" (or "name: reason").
+ */
+int	conf_parse(const char *name, const char *text, size_t len,
+	    struct conf **out, char *err, size_t errlen);
+
+/*
+ * Read and parse the file at path.  A file that does not exist gives the
+ * built-in defaults (conf->path set to path nevertheless) and returns 0.
+ * Any other problem (unreadable, not a regular file, too large, syntax)
+ * returns -1 with *out NULL and err as for conf_parse().
+ */
+int	conf_load(const char *path, struct conf **out, char *err,
+	    size_t errlen);
+
+/* NULL-safe. */
+void	conf_free(struct conf *conf);
+
+/* The listed domain section for name (lower case), or NULL. */
+const struct conf_domain *conf_domain_find(const struct conf *conf,
+	    const char *name);
+
+/*
+ * The settings for a domain: its section's when it is listed, the global
+ * ones otherwise (an opted-in domain).  Never NULL.
+ */
+const struct conf_policy *conf_policy_for(const struct conf *conf,
+	    const struct conf_domain *d);
+
+/* The path used when MTA_STS_CONF is not set. */
+const char	*conf_default_path(void);
+
+/* NULL-terminated list of every key the parser accepts (for doc tests). */
+extern const char *const conf_keys[];
+
+#endif /* CONF_H */

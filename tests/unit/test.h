@@ -1,0 +1,111 @@
+/*
+ * test.h: the tiny table-driven unit test kit used by tests/unit/.
+ *
+ * Every check prints exactly one line, "PASS suite: name" or
+ * "FAIL suite: name", followed on failure by indented have/want lines.
+ * tests/run.sh counts the lines; t_done() gives the exit status.
+ */
+#ifndef TEST_H
+#define TEST_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char	*t_suite = "unit";
+static int		 t_npass, t_nfail;
+
+static void t_vresult(int ok, const char *fmt, va_list ap)
+{
+	printf("%s %s: ", ok ? "PASS" : "FAIL", t_suite);
+	vprintf(fmt, ap);
+	printf("\n");
+	if (ok)
+		t_npass++;
+	else
+		t_nfail++;
+}
+
+/* Record one check. Returns ok so callers can add detail lines. */
+static int __attribute__((format(printf, 2, 3), unused))
+t_ok(int ok, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	t_vresult(ok, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+/* Print a byte string visibly (CR, LF, tabs and non-ASCII escaped). */
+static void __attribute__((unused))
+t_show(const char *label, const char *s, size_t len)
+{
+	size_t	 i;
+
+	printf("    %s: ", label);
+	if (s == NULL) {
+		printf("(null)\n");
+		return;
+	}
+	putchar('"');
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\r')
+			fputs("\\r", stdout);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+	printf("\"\n");
+}
+
+/* Compare two strings (NULL allowed); prints have/want on mismatch. */
+static int __attribute__((format(printf, 3, 4), unused))
+t_streq(const char *have, const char *want, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 ok;
+
+	ok = (have == NULL && want == NULL) ||
+	    (have != NULL && want != NULL && strcmp(have, want) == 0);
+	va_start(ap, fmt);
+	t_vresult(ok, fmt, ap);
+	va_end(ap);
+	if (!ok) {
+		t_show("have", have, have ? strlen(have) : 0);
+		t_show("want", want, want ? strlen(want) : 0);
+	}
+	return ok;
+}
+
+/* Compare two integers; prints have/want on mismatch. */
+static int __attribute__((format(printf, 3, 4), unused))
+t_inteq(long long have, long long want, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 ok = have == want;
+
+	va_start(ap, fmt);
+	t_vresult(ok, fmt, ap);
+	va_end(ap);
+	if (!ok)
+		printf("    have: %lld\n    want: %lld\n", have, want);
+	return ok;
+}
+
+static int __attribute__((unused))
+t_done(void)
+{
+	return t_nfail == 0 ? 0 : 1;
+}
+
+#endif /* TEST_H */
