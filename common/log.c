@@ -35,7 +35,7 @@ log_set_writer(void (*fn)(const char *, void *), void *arg)
  * Format one line; control characters (from untrusted input such as a Host
  * header) are replaced so that one event is always one line.
  */
-static void
+static void __attribute__((format(printf, 1, 0)))
 log_vline(const char *fmt, va_list ap, int errnum)
 {
 	char	 msg[1024], line[1200];

@@ -56,7 +56,8 @@ int	policy_add_mx(struct policy *p, const char *name, size_t len);
 void	policy_normalize(struct policy *p);
 
 /*
- * Append the canonical form to out (normalising a copy of the order is the
+ * Append the canonical form to out (-1 also for an out-of-range mode or
+ * max_age) (normalising a copy of the order is the
  * caller's job: call policy_normalize() first).  Returns 0 or -1 (out full
  * or no memory; out may hold a partial rendering, reset it).
  */
@@ -75,8 +76,12 @@ int	policy_render(const struct policy *p, struct buf *out);
  *
  * On success returns 0 and fills p (which must be policy_init()ed; it is
  * normalised).  On error returns -1, p is left empty, *errline is the
- * 1-based line of the problem (0 when not tied to a line) and err holds a
- * short reason without the line number, e.g. "unknown key \"nmx\"".
+ * 1-based line of the problem (0 when not tied to a line: a missing field
+ * or an oversized input; the "mode requires at least one mx line" error
+ * points at the mode line) and err holds a short reason without the line
+ * number, e.g. "unknown key \"nmx\"", with quoted values cut to 64 bytes.
+ * Control characters other than tab are errors too.  errline and err may
+ * be NULL (errlen 0).
  */
 int	policy_parse(const char *text, size_t len, struct policy *p,
 	    size_t *errline, char *err, size_t errlen);

@@ -15,7 +15,8 @@
 static const char	*t_suite = "unit";
 static int		 t_npass, t_nfail;
 
-static void t_vresult(int ok, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 2, 0)))
+t_vresult(int ok, const char *fmt, va_list ap)
 {
 	printf("%s %s: ", ok ? "PASS" : "FAIL", t_suite);
 	vprintf(fmt, ap);

@@ -1,0 +1,786 @@
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "host.h"
+#include "policy.h"
+#include "xmalloc.h"
+
+/* The order of this enum is the order of conf_keys[]. */
+enum conf_key {
+	CONF_KEY_MODE,
+	CONF_KEY_MAX_AGE,
+	CONF_KEY_DNSSEC,
+	CONF_KEY_RESOLVER,
+	CONF_KEY_TRUST_ANCHOR,
+	CONF_KEY_UNBOUND_CONF,
+	CONF_KEY_CACHE_DIR,
+	CONF_KEY_STATE_DIR,
+	CONF_KEY_DOMAIN,
+	CONF_KEY_OVERRIDE,
+	CONF_KEY__MAX
+};
+
+const char *const conf_keys[CONF_KEY__MAX + 1] = {
+	"mode",
+	"max_age",
+	"dnssec",
+	"resolver",
+	"trust_anchor",
+	"unbound_conf",
+	"cache_dir",
+	"state_dir",
+	"domain",
+	"override",
+	NULL
+};
+
+enum conf_scope {
+	CONF_SCOPE_BOTH,	/* global default and per domain */
+	CONF_SCOPE_GLOBAL,	/* before the first "domain:" line only */
+	CONF_SCOPE_DOMAIN,	/* inside a domain section only */
+	CONF_SCOPE_SECTION,	/* "domain:" itself: starts a section */
+	CONF_SCOPE__MAX
+};
+
+static const enum conf_scope conf_key_scope[CONF_KEY__MAX] = {
+	CONF_SCOPE_BOTH,	/* mode */
+	CONF_SCOPE_BOTH,	/* max_age */
+	CONF_SCOPE_BOTH,	/* dnssec */
+	CONF_SCOPE_GLOBAL,	/* resolver */
+	CONF_SCOPE_GLOBAL,	/* trust_anchor */
+	CONF_SCOPE_GLOBAL,	/* unbound_conf */
+	CONF_SCOPE_GLOBAL,	/* cache_dir */
+	CONF_SCOPE_GLOBAL,	/* state_dir */
+	CONF_SCOPE_SECTION,	/* domain */
+	CONF_SCOPE_DOMAIN,	/* override */
+};
+
+static const char *const conf_dnssec_names[CONF_DNSSEC__MAX] = {
+	"require",		/* CONF_DNSSEC_REQUIRE */
+	"allow-insecure",	/* CONF_DNSSEC_ALLOW_INSECURE */
+};
+
+/* Quoted text in error messages is cut to this many bytes. */
+#define CONF_QUOTE_MAX		64
+#define CONF_QUOTE_SIZE		(CONF_QUOTE_MAX + sizeof("..."))
+
+/* The state of one conf_parse() run. */
+struct conf_parser {
+	const char	*name;		/* for messages */
+	const char	*slash;		/* last '/' in name, or NULL */
+	unsigned int	 line;		/* current line, 1-based */
+	struct conf	*conf;
+	size_t		 domcap;	/* allocated conf->domains */
+	/* Line where each key was set: globally, in the current section. */
+	unsigned int	 gline[CONF_KEY__MAX];
+	unsigned int	 dline[CONF_KEY__MAX];
+	char		*err;
+	size_t		 errlen;
+};
+
+/*
+ * Write "name:line: message" (or "name: message" when line is 0) to the
+ * caller's error buffer.  A message cut short by a small buffer is still
+ * a useful message, so truncation is accepted here on purpose.
+ */
+static void __attribute__((format(printf, 2, 3)))
+conf_err(struct conf_parser *p, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	if (p->err == NULL || p->errlen == 0)
+		return;
+	if (p->line > 0)
+		n = snprintf(p->err, p->errlen, "%s:%u: ", p->name, p->line);
+	else
+		n = snprintf(p->err, p->errlen, "%s: ", p->name);
+	if (n < 0) {
+		p->err[0] = '\0';
+		return;
+	}
+	if ((size_t)n >= p->errlen)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Make s safe to quote in a one-line log message: non-printable bytes
+ * become '?' and long text is cut with "...".  Returns dst.
+ */
+static const char *
+conf_quote(char dst[CONF_QUOTE_SIZE], const char *s)
+{
+	size_t		 i;
+	unsigned char	 c;
+
+	for (i = 0; s[i] != '\0' && i < CONF_QUOTE_MAX; i++) {
+		c = (unsigned char)s[i];
+		dst[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	if (s[i] != '\0') {
+		memcpy(dst + i, "...", 3);
+		i += 3;
+	}
+	dst[i] = '\0';
+	return dst;
+}
+
+static int
+conf_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static void
+conf_rtrim(char *s)
+{
+	size_t	 len = strlen(s);
+
+	while (len > 0 && conf_blank(s[len - 1]))
+		s[--len] = '\0';
+}
+
+struct conf *
+conf_new(void)
+{
+	struct conf	*conf;
+
+	if ((conf = xcalloc(1, sizeof(*conf))) == NULL)
+		return NULL;
+	conf->path = NULL;
+	conf->global.mode = POLICY_MODE_TESTING;
+	conf->global.max_age = 604800;
+	conf->global.dnssec = CONF_DNSSEC_REQUIRE;
+	conf->global.override = NULL;
+	conf->resolver = CONF_RESOLVER_RECURSIVE;
+	conf->nforwarders = 0;
+	conf->trust_anchor = NULL;
+	conf->unbound_conf = NULL;
+	conf->cache_dir = NULL;
+	conf->domains = NULL;
+	conf->ndomains = 0;
+	if ((conf->state_dir = xstrdup(CONF_STATE_DIR)) == NULL) {
+		free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+void
+conf_free(struct conf *conf)
+{
+	size_t	 i;
+
+	if (conf == NULL)
+		return;
+	free(conf->path);
+	for (i = 0; i < conf->nforwarders; i++)
+		free(conf->forwarders[i]);
+	free(conf->trust_anchor);
+	free(conf->unbound_conf);
+	free(conf->cache_dir);
+	free(conf->state_dir);
+	for (i = 0; i < conf->ndomains; i++)
+		free(conf->domains[i].override);
+	free(conf->domains);
+	free(conf);
+}
+
+/*
+ * Store the path value in *dst (replacing what was there): absolute paths
+ * as given, relative ones joined to the directory of the configuration
+ * file.  Returns 0 or -1 (no memory).
+ */
+static int
+conf_set_path(struct conf_parser *p, const char *val, char **dst)
+{
+	char	*path;
+	size_t	 dirlen, vlen;
+
+	vlen = strlen(val);
+	if (val[0] == '/' || p->slash == NULL) {
+		path = xstrdup(val);
+	} else {
+		dirlen = (size_t)(p->slash - p->name);
+		if ((path = xmalloc(dirlen + 1 + vlen + 1)) != NULL) {
+			memcpy(path, p->name, dirlen);
+			path[dirlen] = '/';
+			memcpy(path + dirlen + 1, val, vlen + 1);
+		}
+	}
+	if (path == NULL) {
+		conf_err(p, "out of memory");
+		return -1;
+	}
+	free(*dst);
+	*dst = path;
+	return 0;
+}
+
+/* Parse a forwarder port: 1..5 decimal digits, 1..65535. */
+static int
+conf_port_ok(const char *s)
+{
+	unsigned long	 n = 0;
+	size_t		 i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i == 5 || s[i] < '0' || s[i] > '9')
+			return 0;
+		n = n * 10 + (unsigned long)(s[i] - '0');
+	}
+	return i > 0 && n >= 1 && n <= 65535;
+}
+
+/* One forwarder "ADDR" or "ADDR@PORT".  Returns 0, or -1 with err set. */
+static int
+conf_forwarder(struct conf_parser *p, const char *tok)
+{
+	struct conf	*conf = p->conf;
+	char		 addr[INET6_ADDRSTRLEN], q1[CONF_QUOTE_SIZE];
+	char		 q2[CONF_QUOTE_SIZE];
+	struct in_addr	 in4;
+	struct in6_addr	 in6;
+	const char	*at;
+	size_t		 alen;
+
+	if ((at = strchr(tok, '@')) != NULL)
+		alen = (size_t)(at - tok);
+	else
+		alen = strlen(tok);
+	if (alen == 0 || alen >= sizeof(addr))
+		goto badaddr;
+	memcpy(addr, tok, alen);
+	addr[alen] = '\0';
+	if (inet_pton(AF_INET, addr, &in4) != 1 &&
+	    inet_pton(AF_INET6, addr, &in6) != 1)
+		goto badaddr;
+	if (at != NULL && !conf_port_ok(at + 1)) {
+		conf_err(p, "invalid resolver port \"%s\" in \"%s\" "
+		    "(expected 1..65535)", conf_quote(q1, at + 1),
+		    conf_quote(q2, tok));
+		return -1;
+	}
+	/* conf_resolver() counted already; this keeps the array safe. */
+	if (conf->nforwarders >= CONF_MAX_FORWARDERS) {
+		conf_err(p, "too many resolver addresses (at most %d)",
+		    CONF_MAX_FORWARDERS);
+		return -1;
+	}
+	if ((conf->forwarders[conf->nforwarders] = xstrdup(tok)) == NULL) {
+		conf_err(p, "out of memory");
+		return -1;
+	}
+	conf->nforwarders++;
+	return 0;
+
+ badaddr:
+	conf_err(p, "invalid resolver address \"%s\" (expected recursive, "
+	    "system or ADDR[@PORT] forwarders)", conf_quote(q1, tok));
+	return -1;
+}
+
+/*
+ * "recursive", "system", or blank-separated forwarders.  val is modified.
+ * Returns 0, or -1 with err set.
+ */
+static int
+conf_resolver(struct conf_parser *p, char *val)
+{
+	struct conf	*conf = p->conf;
+	char		*toks[CONF_MAX_FORWARDERS], *tok, *save = NULL;
+	const char	*word = NULL;
+	size_t		 ntok = 0, i;
+
+	for (tok = strtok_r(val, " \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t", &save)) {
+		if (strcmp(tok, "recursive") == 0 ||
+		    strcmp(tok, "system") == 0)
+			word = tok;
+		if (ntok < CONF_MAX_FORWARDERS)
+			toks[ntok] = tok;
+		ntok++;
+	}
+	if (word != NULL) {
+		if (ntok > 1) {
+			conf_err(p, "\"%s\" cannot be combined with other "
+			    "resolver values", word);
+			return -1;
+		}
+		if (strcmp(word, "recursive") == 0)
+			conf->resolver = CONF_RESOLVER_RECURSIVE;
+		else
+			conf->resolver = CONF_RESOLVER_SYSTEM;
+		return 0;
+	}
+	if (ntok > CONF_MAX_FORWARDERS) {
+		conf_err(p, "too many resolver addresses (%zu, at most %d)",
+		    ntok, CONF_MAX_FORWARDERS);
+		return -1;
+	}
+	for (i = 0; i < ntok; i++)
+		if (conf_forwarder(p, toks[i]) == -1)
+			return -1;
+	conf->resolver = CONF_RESOLVER_FORWARD;
+	return 0;
+}
+
+/* "domain: NAME": start a new section.  Returns 0, or -1 with err set. */
+static int
+conf_domain_start(struct conf_parser *p, const char *val)
+{
+	struct conf		*conf = p->conf;
+	struct conf_domain	*d;
+	char			 name[HOST_NAME_SIZE + 1];	/* + dot */
+	char			 q[CONF_QUOTE_SIZE];
+	size_t			 len, ncap;
+
+	len = strlen(val);
+	/* One trailing dot is allowed on top of the longest name. */
+	if (len > HOST_NAME_MAX_LEN + 1)
+		goto bad;
+	memcpy(name, val, len);
+	name[len] = '\0';
+	host_lower(name);
+	if (len > 0 && name[len - 1] == '.')
+		name[--len] = '\0';
+	if (len > HOST_NAME_MAX_LEN || !host_valid(name, len))
+		goto bad;
+
+	if (conf->ndomains == p->domcap) {
+		ncap = p->domcap ? p->domcap * 2 : 16;
+		d = xreallocarray(conf->domains, ncap, sizeof(*d));
+		if (d == NULL) {
+			conf_err(p, "out of memory");
+			return -1;
+		}
+		conf->domains = d;
+		p->domcap = ncap;
+	}
+	d = &conf->domains[conf->ndomains++];
+	memset(d, 0, sizeof(*d));
+	memcpy(d->name, name, len + 1);
+	/* Globals are final here: they may not follow a "domain:" line. */
+	d->pol = conf->global;
+	d->pol.override = NULL;
+	d->override = NULL;
+	d->line = p->line;
+	memset(p->dline, 0, sizeof(p->dline));
+	return 0;
+
+ bad:
+	conf_err(p, "invalid domain name \"%s\"", conf_quote(q, val));
+	return -1;
+}
+
+/* One "key: value" pair.  Returns 0, or -1 with err set. */
+static int
+conf_set(struct conf_parser *p, enum conf_key k, char *val)
+{
+	struct conf		*conf = p->conf;
+	struct conf_domain	*d = NULL;
+	struct conf_policy	*pol = &conf->global;
+	char			 q[CONF_QUOTE_SIZE];
+	unsigned int		 i;
+
+	if (p->gline[CONF_KEY_DOMAIN] != 0) {
+		d = &conf->domains[conf->ndomains - 1];
+		pol = &d->pol;
+	}
+
+	switch (k) {
+	case CONF_KEY_MODE:
+		if (policy_mode_parse(val, &pol->mode) == -1) {
+			conf_err(p, "invalid mode \"%s\" (expected enforce, "
+			    "testing or none)", conf_quote(q, val));
+			return -1;
+		}
+		return 0;
+	case CONF_KEY_MAX_AGE:
+		if (policy_max_age_parse(val, strlen(val), &pol->max_age) ==
+		    -1) {
+			conf_err(p, "invalid max_age \"%s\" (expected 0..%lu)",
+			    conf_quote(q, val), POLICY_MAX_AGE_MAX);
+			return -1;
+		}
+		return 0;
+	case CONF_KEY_DNSSEC:
+		for (i = 0; i < CONF_DNSSEC__MAX; i++)
+			if (strcmp(val, conf_dnssec_names[i]) == 0) {
+				pol->dnssec = (enum conf_dnssec)i;
+				return 0;
+			}
+		conf_err(p, "invalid dnssec \"%s\" (expected require or "
+		    "allow-insecure)", conf_quote(q, val));
+		return -1;
+	case CONF_KEY_RESOLVER:
+		return conf_resolver(p, val);
+	case CONF_KEY_TRUST_ANCHOR:
+		return conf_set_path(p, val, &conf->trust_anchor);
+	case CONF_KEY_UNBOUND_CONF:
+		return conf_set_path(p, val, &conf->unbound_conf);
+	case CONF_KEY_CACHE_DIR:
+		return conf_set_path(p, val, &conf->cache_dir);
+	case CONF_KEY_STATE_DIR:
+		return conf_set_path(p, val, &conf->state_dir);
+	case CONF_KEY_DOMAIN:
+		return conf_domain_start(p, val);
+	case CONF_KEY_OVERRIDE:
+		/* The scope check guarantees a section. */
+		return conf_set_path(p, val, &d->override);
+	case CONF_KEY__MAX:
+		break;
+	}
+	conf_err(p, "internal error: key %d", (int)k);
+	return -1;
+}
+
+/*
+ * One line of len bytes without its line end.  Returns 0, or -1 with err
+ * set.
+ */
+static int
+conf_line(struct conf_parser *p, const char *s, size_t len)
+{
+	char		 line[CONF_MAX_LINE + 1], q[CONF_QUOTE_SIZE];
+	char		*key, *val, *colon, *c;
+	unsigned int	*seen;
+	size_t		 i, klen;
+	int		 k;
+
+	if (len > CONF_MAX_LINE) {
+		conf_err(p, "line too long (more than %d bytes)",
+		    CONF_MAX_LINE);
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '\0') {
+			conf_err(p, "NUL byte");
+			return -1;
+		}
+		if (ch == '\r') {
+			conf_err(p, "carriage return not followed by a "
+			    "line feed");
+			return -1;
+		}
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			conf_err(p, "control character 0x%02x", ch);
+			return -1;
+		}
+	}
+	memcpy(line, s, len);
+	line[len] = '\0';
+
+	for (key = line; conf_blank(*key); key++)
+		;
+	if (*key == '\0' || *key == '#')
+		return 0;
+	for (c = key + 1; *c != '\0'; c++)
+		if (*c == '#' && conf_blank(c[-1])) {
+			*c = '\0';
+			break;
+		}
+	conf_rtrim(key);
+
+	if ((colon = strchr(key, ':')) == NULL) {
+		conf_err(p, "expected \"key: value\"");
+		return -1;
+	}
+	*colon = '\0';
+	val = colon + 1;
+	klen = strlen(key);
+	conf_rtrim(key);
+	if (key[0] == '\0' || strpbrk(key, " \t") != NULL) {
+		conf_err(p, "expected \"key: value\"");
+		return -1;
+	}
+	if (strlen(key) != klen) {
+		conf_err(p, "space before ':' after \"%s\"",
+		    conf_quote(q, key));
+		return -1;
+	}
+	for (k = 0; k < CONF_KEY__MAX; k++)
+		if (strcmp(key, conf_keys[k]) == 0)
+			break;
+	if (k == CONF_KEY__MAX) {
+		conf_err(p, "unknown key \"%s\"", conf_quote(q, key));
+		return -1;
+	}
+	while (conf_blank(*val))
+		val++;
+	if (*val == '\0') {
+		conf_err(p, "missing value for \"%s\"", conf_keys[k]);
+		return -1;
+	}
+
+	switch (conf_key_scope[k]) {
+	case CONF_SCOPE_GLOBAL:
+		if (p->gline[CONF_KEY_DOMAIN] != 0) {
+			conf_err(p, "\"%s\" is a global setting; move it "
+			    "before the first \"domain:\" line", conf_keys[k]);
+			return -1;
+		}
+		break;
+	case CONF_SCOPE_DOMAIN:
+		if (p->gline[CONF_KEY_DOMAIN] == 0) {
+			conf_err(p, "\"%s\" is only allowed in a domain "
+			    "section", conf_keys[k]);
+			return -1;
+		}
+		break;
+	case CONF_SCOPE_BOTH:
+	case CONF_SCOPE_SECTION:
+	case CONF_SCOPE__MAX:
+		break;
+	}
+
+	if (k == CONF_KEY_DOMAIN) {
+		/* Duplicate domains are found by sorting, see conf_dups(). */
+		if (conf_set(p, CONF_KEY_DOMAIN, val) == -1)
+			return -1;
+		p->gline[CONF_KEY_DOMAIN] = p->line;
+		return 0;
+	}
+	seen = p->gline[CONF_KEY_DOMAIN] != 0 ? &p->dline[k] : &p->gline[k];
+	if (*seen != 0) {
+		conf_err(p, "duplicate key \"%s\" (first set on line %u)",
+		    conf_keys[k], *seen);
+		return -1;
+	}
+	if (conf_set(p, (enum conf_key)k, val) == -1)
+		return -1;
+	*seen = p->line;
+	return 0;
+}
+
+/* Order domains by name, then by line. */
+static int
+conf_domain_cmp(const void *a, const void *b)
+{
+	const struct conf_domain	*da = a, *db = b;
+	int				 c;
+
+	if ((c = strcmp(da->name, db->name)) != 0)
+		return c;
+	return (da->line > db->line) - (da->line < db->line);
+}
+
+static int
+conf_domain_key_cmp(const void *key, const void *elem)
+{
+	const struct conf_domain	*d = elem;
+
+	return strcmp(key, d->name);
+}
+
+/*
+ * Sort the domains seen so far and look for a name listed twice.  When
+ * there are several, the one whose second listing comes first in the file
+ * is reported, as a reader going down the file would meet it.  Returns 0,
+ * or -1 with err set (replacing what was there).
+ */
+static int
+conf_dups(struct conf_parser *p)
+{
+	struct conf		*conf = p->conf;
+	struct conf_domain	*d = conf->domains;
+	size_t			 i, found = 0;
+
+	if (conf->ndomains < 2)
+		return 0;
+	qsort(d, conf->ndomains, sizeof(*d), conf_domain_cmp);
+	/* d[i] is the second listing when d[i - 1] has the same name. */
+	for (i = 1; i < conf->ndomains; i++) {
+		if (strcmp(d[i - 1].name, d[i].name) != 0)
+			continue;
+		if (i >= 2 && strcmp(d[i - 2].name, d[i].name) == 0)
+			continue;
+		if (found == 0 || d[i].line < d[found].line)
+			found = i;
+	}
+	if (found == 0)
+		return 0;
+	p->line = d[found].line;
+	conf_err(p, "duplicate domain \"%s\" (first on line %u)",
+	    d[found].name, d[found - 1].line);
+	return -1;
+}
+
+int
+conf_parse(const char *name, const char *text, size_t len,
+    struct conf **out, char *err, size_t errlen)
+{
+	struct conf_parser	 p;
+	struct conf		*conf = NULL;
+	const char		*s, *nl;
+	size_t			 pos, slen, i;
+	int			 rc = -1;
+
+	*out = NULL;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	memset(&p, 0, sizeof(p));
+	p.name = name != NULL ? name : "(configuration)";
+	p.slash = strrchr(p.name, '/');
+	p.err = err;
+	p.errlen = errlen;
+
+	if (text == NULL && len > 0) {
+		conf_err(&p, "no text");
+		goto out;
+	}
+	if (len > CONF_MAX_SIZE) {
+		conf_err(&p, "file too large (more than %d bytes)",
+		    CONF_MAX_SIZE);
+		goto out;
+	}
+	if ((conf = conf_new()) == NULL ||
+	    (conf->path = xstrdup(p.name)) == NULL) {
+		conf_err(&p, "out of memory");
+		goto out;
+	}
+	p.conf = conf;
+
+	for (pos = 0; pos < len; pos += slen + (nl != NULL)) {
+		p.line++;
+		s = text + pos;
+		if ((nl = memchr(s, '\n', len - pos)) != NULL)
+			slen = (size_t)(nl - s);
+		else
+			slen = len - pos;
+		if (conf_line(&p, s, nl != NULL && slen > 0 &&
+		    s[slen - 1] == '\r' ? slen - 1 : slen) == -1) {
+			/*
+			 * A duplicate domain above this line is the first
+			 * error in the file: report that one instead.
+			 */
+			(void)conf_dups(&p);
+			goto out;
+		}
+	}
+	if (conf_dups(&p) == -1)
+		goto out;
+	/* The array no longer moves: point each policy at its override. */
+	for (i = 0; i < conf->ndomains; i++)
+		conf->domains[i].pol.override = conf->domains[i].override;
+
+	*out = conf;
+	conf = NULL;
+	rc = 0;
+ out:
+	conf_free(conf);
+	return rc;
+}
+
+int
+conf_load(const char *path, struct conf **out, char *err, size_t errlen)
+{
+	struct conf_parser	 p;
+	struct stat		 st;
+	char			*text = NULL;
+	size_t			 size, got = 0;
+	ssize_t			 n;
+	int			 fd = -1, rc = -1;
+
+	*out = NULL;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	memset(&p, 0, sizeof(p));
+	p.name = path;
+	p.err = err;
+	p.errlen = errlen;
+
+	/* O_NONBLOCK: opening a FIFO must not hang; fstat() refuses it. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
+	    -1) {
+		if (errno != ENOENT) {
+			conf_err(&p, "%s", strerror(errno));
+			goto out;
+		}
+		if ((*out = conf_new()) == NULL ||
+		    ((*out)->path = xstrdup(path)) == NULL) {
+			conf_free(*out);
+			*out = NULL;
+			conf_err(&p, "out of memory");
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	if (fstat(fd, &st) == -1) {
+		conf_err(&p, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		conf_err(&p, "not a regular file");
+		goto out;
+	}
+	if (st.st_size < 0 || st.st_size > CONF_MAX_SIZE) {
+		conf_err(&p, "file too large (more than %d bytes)",
+		    CONF_MAX_SIZE);
+		goto out;
+	}
+	size = (size_t)st.st_size;
+	if ((text = xmalloc(size)) == NULL) {
+		conf_err(&p, "out of memory");
+		goto out;
+	}
+	/* A file that shrinks while we read it is parsed as far as it goes. */
+	while (got < size) {
+		if ((n = read(fd, text + got, size - got)) == -1) {
+			if (errno == EINTR)
+				continue;
+			conf_err(&p, "read: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	rc = conf_parse(path, text, got, out, err, errlen);
+ out:
+	free(text);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+const struct conf_domain *
+conf_domain_find(const struct conf *conf, const char *name)
+{
+	if (conf == NULL || name == NULL || conf->ndomains == 0)
+		return NULL;
+	return bsearch(name, conf->domains, conf->ndomains,
+	    sizeof(conf->domains[0]), conf_domain_key_cmp);
+}
+
+const struct conf_policy *
+conf_policy_for(const struct conf *conf, const struct conf_domain *d)
+{
+	if (d != NULL)
+		return &d->pol;
+	return &conf->global;
+}
+
+const char *
+conf_default_path(void)
+{
+	return CONF_DEFAULT_PATH;
+}

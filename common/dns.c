@@ -1,0 +1,315 @@
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <unbound.h>
+
+#include "anchor.h"
+#include "conf.h"
+#include "dns.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/*
+ * One outstanding libunbound query.  The callback owns nothing while the
+ * query belongs to a running dns_run(); once dns_run() gives up on it and
+ * ub_cancel() cannot guarantee that no callback follows, the record is
+ * "abandoned": q is NULL, it sits on dns->abandoned, and the callback (which
+ * may run during a later request's dns_run) frees it.
+ */
+struct dns_pending {
+	struct dns_pending	*next;
+	struct dns		*dns;
+	struct dns_query	*q;	/* NULL once abandoned */
+	int			 async_id;
+	int			 done;
+};
+
+struct dns {
+	struct ub_ctx		*ctx;
+	struct dns_pending	*abandoned;
+};
+
+/* Set the reason text: prefix followed by msg. */
+static void
+dns_why(struct dns_result *res, const char *prefix, const char *msg)
+{
+	(void)snprintf(res->why, sizeof(res->why), "%s%s", prefix, msg);
+}
+
+struct dns *
+dns_new(const struct conf *conf, char *err, size_t errlen)
+{
+	struct dns	*dns;
+	size_t		 i;
+	int		 rc, fd;
+
+	if ((dns = xcalloc(1, sizeof(*dns))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((dns->ctx = ub_ctx_create()) == NULL) {
+		(void)snprintf(err, errlen, "cannot create resolver context");
+		goto fail;
+	}
+	/* A worker thread, not a forked process: cheap and shares memory. */
+	if ((rc = ub_ctx_async(dns->ctx, 1)) != 0) {
+		(void)snprintf(err, errlen, "resolver: %s", ub_strerror(rc));
+		goto fail;
+	}
+	if (conf->unbound_conf != NULL &&
+	    (rc = ub_ctx_config(dns->ctx, conf->unbound_conf)) != 0) {
+		(void)snprintf(err, errlen, "unbound_conf %s: %s",
+		    conf->unbound_conf, rc == UB_READFILE ? strerror(errno) :
+		    ub_strerror(rc));
+		goto fail;
+	}
+	switch (conf->resolver) {
+	case CONF_RESOLVER_SYSTEM:
+		if ((rc = ub_ctx_resolvconf(dns->ctx, NULL)) != 0) {
+			(void)snprintf(err, errlen,
+			    "resolver system: /etc/resolv.conf: %s",
+			    ub_strerror(rc));
+			goto fail;
+		}
+		break;
+	case CONF_RESOLVER_FORWARD:
+		for (i = 0; i < conf->nforwarders; i++)
+			if ((rc = ub_ctx_set_fwd(dns->ctx,
+			    conf->forwarders[i])) != 0) {
+				(void)snprintf(err, errlen,
+				    "resolver %s: %s", conf->forwarders[i],
+				    ub_strerror(rc));
+				goto fail;
+			}
+		break;
+	default:
+		break;
+	}
+	if (conf->trust_anchor != NULL) {
+		/*
+		 * libunbound reads the file only when the first query runs;
+		 * open it now so that a wrong path is a configuration error
+		 * (500) rather than a failing lookup (503) later.
+		 */
+		if ((fd = open(conf->trust_anchor, O_RDONLY)) == -1) {
+			(void)snprintf(err, errlen, "trust_anchor %s: %s",
+			    conf->trust_anchor, strerror(errno));
+			goto fail;
+		}
+		(void)close(fd);
+		if ((rc = ub_ctx_add_ta_file(dns->ctx,
+		    conf->trust_anchor)) != 0) {
+			(void)snprintf(err, errlen, "trust_anchor %s: %s",
+			    conf->trust_anchor, ub_strerror(rc));
+			goto fail;
+		}
+	} else {
+		for (i = 0; anchor_root_ds[i] != NULL; i++)
+			if ((rc = ub_ctx_add_ta(dns->ctx,
+			    anchor_root_ds[i])) != 0) {
+				(void)snprintf(err, errlen,
+				    "built-in trust anchor: %s",
+				    ub_strerror(rc));
+				goto fail;
+			}
+	}
+	return dns;
+ fail:
+	dns_free(dns);
+	return NULL;
+}
+
+void
+dns_free(struct dns *dns)
+{
+	struct dns_pending	*p, *next;
+
+	if (dns == NULL)
+		return;
+	/* ub_ctx_delete() drops outstanding queries without callbacks. */
+	if (dns->ctx != NULL)
+		ub_ctx_delete(dns->ctx);
+	for (p = dns->abandoned; p != NULL; p = next) {
+		next = p->next;
+		free(p);
+	}
+	free(dns);
+}
+
+/* Copy what libunbound answered into res. */
+static void
+dns_fill(struct dns_result *res, int err, struct ub_result *r)
+{
+	size_t	 i, n;
+
+	res->secure = 0;
+	res->ttl = 0;
+	if (err != 0) {
+		res->rc = DNS_TEMPFAIL;
+		dns_why(res, "resolver error: ", ub_strerror(err));
+		return;
+	}
+	if (r->bogus) {
+		res->rc = DNS_BOGUS;
+		dns_why(res, "", r->why_bogus != NULL ? r->why_bogus :
+		    "DNSSEC validation failed");
+		return;
+	}
+	if (r->rcode == 3 || r->nxdomain) {
+		res->rc = DNS_NXDOMAIN;
+		res->secure = r->secure != 0;
+		res->ttl = r->ttl > 0 ? (uint32_t)r->ttl : 0;
+		return;
+	}
+	if (r->rcode != 0) {
+		res->rc = DNS_TEMPFAIL;
+		(void)snprintf(res->why, sizeof(res->why),
+		    "server failure (rcode %d)%s%s", r->rcode,
+		    r->why_bogus != NULL ? ": " : "",
+		    r->why_bogus != NULL ? r->why_bogus : "");
+		return;
+	}
+	res->secure = r->secure != 0;
+	res->ttl = r->ttl > 0 ? (uint32_t)r->ttl : 0;
+	if (!r->havedata || r->data == NULL || r->data[0] == NULL) {
+		res->rc = DNS_NODATA;
+		return;
+	}
+	for (n = 0; r->data[n] != NULL; n++)
+		;
+	res->data = xcalloc(n, sizeof(*res->data));
+	res->len = xcalloc(n, sizeof(*res->len));
+	if (res->data == NULL || res->len == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		if (r->len[i] < 0 ||
+		    (res->data[i] = xmalloc((size_t)r->len[i] + 1)) == NULL)
+			goto nomem;
+		memcpy(res->data[i], r->data[i], (size_t)r->len[i]);
+		res->len[i] = (size_t)r->len[i];
+		res->n = i + 1;
+	}
+	res->rc = DNS_OK;
+	return;
+ nomem:
+	dns_result_clear(res);
+	res->rc = DNS_TEMPFAIL;
+	dns_why(res, "", "out of memory");
+}
+
+static void
+dns_callback(void *arg, int err, struct ub_result *r)
+{
+	struct dns_pending	 *p = arg, **pp;
+
+	if (p->q == NULL) {
+		/* Abandoned by an earlier dns_run(): just clean up. */
+		for (pp = &p->dns->abandoned; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == p) {
+				*pp = p->next;
+				break;
+			}
+		free(p);
+	} else {
+		dns_fill(&p->q->res, err, r);
+		p->done = 1;
+	}
+	if (r != NULL)
+		ub_resolve_free(r);
+}
+
+static long long
+dns_now_ms(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+dns_run(struct dns *dns, struct dns_query *q, size_t n, int timeout_ms)
+{
+	struct dns_pending	**pend;
+	struct pollfd		  pfd;
+	long long		  deadline, left;
+	size_t			  i, waiting;
+	int			  rc;
+
+	for (i = 0; i < n; i++) {
+		memset(&q[i].res, 0, sizeof(q[i].res));
+		q[i].res.rc = DNS_TEMPFAIL;
+	}
+	if ((pend = xcalloc(n, sizeof(*pend))) == NULL) {
+		for (i = 0; i < n; i++)
+			dns_why(&q[i].res, "", "out of memory");
+		return;
+	}
+	deadline = dns_now_ms() + timeout_ms;
+	waiting = 0;
+	for (i = 0; i < n; i++) {
+		if ((pend[i] = xcalloc(1, sizeof(**pend))) == NULL) {
+			dns_why(&q[i].res, "", "out of memory");
+			continue;
+		}
+		pend[i]->dns = dns;
+		pend[i]->q = &q[i];
+		rc = ub_resolve_async(dns->ctx, q[i].name, q[i].type, 1,
+		    pend[i], dns_callback, &pend[i]->async_id);
+		if (rc != 0) {
+			dns_why(&q[i].res, "cannot start lookup: ",
+			    ub_strerror(rc));
+			free(pend[i]);
+			pend[i] = NULL;
+			continue;
+		}
+		waiting++;
+	}
+
+	while (waiting > 0 && (left = deadline - dns_now_ms()) > 0) {
+		pfd.fd = ub_fd(dns->ctx);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd == -1)
+			break;
+		rc = poll(&pfd, 1, (int)left);
+		if (rc == -1 && errno != EINTR) {
+			log_warn("dns: poll");
+			break;
+		}
+		if (rc > 0 && (rc = ub_process(dns->ctx)) != 0) {
+			log_warnx("dns: %s", ub_strerror(rc));
+			break;
+		}
+		for (waiting = 0, i = 0; i < n; i++)
+			if (pend[i] != NULL && !pend[i]->done)
+				waiting++;
+	}
+
+	for (i = 0; i < n; i++) {
+		if (pend[i] == NULL)
+			continue;
+		if (pend[i]->done) {
+			free(pend[i]);
+			continue;
+		}
+		(void)snprintf(q[i].res.why, sizeof(q[i].res.why),
+		    "no answer within %d ms", timeout_ms);
+		if (ub_cancel(dns->ctx, pend[i]->async_id) == 0)
+			free(pend[i]);
+		else {
+			pend[i]->q = NULL;
+			pend[i]->next = dns->abandoned;
+			dns->abandoned = pend[i];
+		}
+	}
+	free(pend);
+}

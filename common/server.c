@@ -1,0 +1,106 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "dns.h"
+#include "log.h"
+#include "server.h"
+#include "xmalloc.h"
+
+struct server {
+	char		*path;		/* file the state below belongs to */
+	struct stat	 st;		/* its identity at that load */
+	int		 present;	/* the file existed then */
+	struct conf	*conf;		/* NULL while broken */
+	char		 err[1024];	/* why conf is NULL */
+	struct dns	*dns;
+};
+
+struct server *
+server_new(void)
+{
+	return xcalloc(1, sizeof(struct server));
+}
+
+void
+server_free(struct server *srv)
+{
+	if (srv == NULL)
+		return;
+	dns_free(srv->dns);
+	conf_free(srv->conf);
+	free(srv->path);
+	free(srv);
+}
+
+/* 1 when the file at path is not the one loaded last time. */
+static int
+server_changed(const struct server *srv, const struct stat *st, int present)
+{
+	if (present != srv->present)
+		return 1;
+	if (!present)
+		return 0;
+	return st->st_dev != srv->st.st_dev || st->st_ino != srv->st.st_ino ||
+	    st->st_size != srv->st.st_size ||
+	    st->st_mtim.tv_sec != srv->st.st_mtim.tv_sec ||
+	    st->st_mtim.tv_nsec != srv->st.st_mtim.tv_nsec ||
+	    st->st_ctim.tv_sec != srv->st.st_ctim.tv_sec ||
+	    st->st_ctim.tv_nsec != srv->st.st_ctim.tv_nsec;
+}
+
+const struct conf *
+server_conf(struct server *srv, const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	struct conf	*conf;
+	int		 present;
+	char		*npath;
+
+	if (path == NULL || *path == '\0')
+		path = conf_default_path();
+	memset(&st, 0, sizeof(st));
+	present = stat(path, &st) == 0;
+	if (!present && errno != ENOENT)
+		present = -1;		/* unreadable: always retry */
+
+	/* A broken configuration is read again on every request. */
+	if (srv->conf != NULL && strcmp(srv->path, path) == 0 &&
+	    present != -1 && !server_changed(srv, &st, present))
+		return srv->conf;
+
+	if ((npath = xstrdup(path)) == NULL) {
+		(void)snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	free(srv->path);
+	srv->path = npath;
+	srv->present = present;
+	srv->st = st;
+	dns_free(srv->dns);
+	srv->dns = NULL;
+	conf_free(srv->conf);
+	srv->conf = NULL;
+	if (conf_load(path, &conf, srv->err, sizeof(srv->err)) == -1) {
+		(void)snprintf(err, errlen, "%s", srv->err);
+		return NULL;
+	}
+	srv->conf = conf;
+	return conf;
+}
+
+struct dns *
+server_dns(struct server *srv, char *err, size_t errlen)
+{
+	if (srv->conf == NULL) {
+		(void)snprintf(err, errlen, "no configuration loaded");
+		return NULL;
+	}
+	if (srv->dns == NULL)
+		srv->dns = dns_new(srv->conf, err, errlen);
+	return srv->dns;
+}

@@ -1,0 +1,38 @@
+/*
+ * server: what a serving process keeps between requests: the loaded
+ * configuration (reloaded when the file changes) and the libunbound
+ * context (created on the first request that needs DNS).
+ */
+#ifndef SERVER_H
+#define SERVER_H
+
+#include <stddef.h>
+
+struct conf;
+struct dns;
+struct server;
+
+/* Returns NULL when out of memory.  Loads nothing yet. */
+struct server	*server_new(void);
+
+/* NULL-safe. */
+void		 server_free(struct server *srv);
+
+/*
+ * The configuration for path (NULL: the compiled-in default path).  The
+ * file is loaded on first use and again whenever it changes (device, inode,
+ * size, modification or change time) or path differs from the last one.
+ * Returns NULL with err set ("file:line: reason") while the file is
+ * broken; a broken file is never replaced by defaults.
+ */
+const struct conf *server_conf(struct server *srv, const char *path,
+		    char *err, size_t errlen);
+
+/*
+ * The resolver for the current configuration, created on first use and
+ * dropped when the configuration is reloaded.  Returns NULL with err set
+ * when it cannot be created.
+ */
+struct dns	*server_dns(struct server *srv, char *err, size_t errlen);
+
+#endif /* SERVER_H */

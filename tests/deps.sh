@@ -1,0 +1,39 @@
+#!/bin/bash
+# tests/deps.sh [install]: make sure the Debian packages that building,
+# the demo and the tests need are installed.
+#   tests/deps.sh           install what is missing (as root), or say what to run
+#   tests/deps.sh install   apt-get update + install everything (CI)
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	gcc make pkg-config libc6-dev libunbound-dev libevent-dev libfcgi-dev
+	# run time data: the root trust anchor our built-in one is checked against
+	dns-root-data
+	# DNS lab: nsd serving a signed tree, ldns-keygen/-signzone, drill
+	nsd ldnsutils
+	# FastCGI tests: cgi-fcgi and spawn-fcgi
+	libfcgi-bin spawn-fcgi
+	# network namespaces, curl for fetches
+	iproute2 util-linux curl ca-certificates
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+	    missing+=("$p")
+done
+
+if [ "${1:-}" != install ] && [ "${#missing[@]}" -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "missing Debian packages: ${missing[*]}" >&2
+	echo "run as root: apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 \
+    "${PACKAGES[@]}" >/dev/null
+echo "installed: ${PACKAGES[*]}"

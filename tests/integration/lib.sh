@@ -1,0 +1,79 @@
+# tests/integration/lib.sh: helpers shared by the integration tests.
+# Sourced, not run.  Each test prints "PASS suite: name" / "FAIL suite: name"
+# (with indented detail lines) / "SKIP suite: name (why)".
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CGI=$TOP/cgi/mta-sts.cgi
+FCGI=$TOP/fcgi/mta-sts.fcgi
+SUITE=${SUITE:-integration}
+
+pass() { printf 'PASS %s: %s\n' "$SUITE" "$1"; }
+skip() { printf 'SKIP %s: %s\n' "$SUITE" "$1"; }
+fail() {
+	printf 'FAIL %s: %s\n' "$SUITE" "$1"
+	shift
+	local l
+	for l in "$@"; do printf '    %s\n' "$l"; done
+}
+
+# reason STATUS: the reason phrase our programs send.
+reason() {
+	case $1 in
+	200) echo "OK" ;;
+	400) echo "Bad Request" ;;
+	404) echo "Not Found" ;;
+	405) echo "Method Not Allowed" ;;
+	500) echo "Internal Server Error" ;;
+	503) echo "Service Unavailable" ;;
+	esac
+}
+
+# want_response STATUS BODY [head]: the exact bytes of a CGI answer, as
+# the contract (common/response.h, README) describes them.  BODY is given
+# with its line ends already in it.
+want_response() {
+	local status=$1 body=$2 head=${3:-}
+	printf 'Status: %s %s\r\n' "$status" "$(reason "$status")"
+	printf 'Content-Type: text/plain; charset=us-ascii\r\n'
+	printf 'Content-Length: %d\r\n' "${#body}"
+	if [ "$status" = 200 ]; then
+		printf 'Cache-Control: max-age=60\r\n'
+	else
+		printf 'Cache-Control: no-store\r\n'
+	fi
+	[ "$status" = 503 ] && printf 'Retry-After: 300\r\n'
+	[ "$status" = 405 ] && printf 'Allow: GET, HEAD\r\n'
+	printf 'X-Content-Type-Options: nosniff\r\n\r\n'
+	[ -n "$head" ] || printf '%s' "$body"
+}
+
+# policy MODE MAX_AGE MX...: canonical policy bytes.
+policy() {
+	local mode=$1 max_age=$2 mx
+	shift 2
+	printf 'version: STSv1\r\nmode: %s\r\n' "$mode"
+	for mx in "$@"; do printf 'mx: %s\r\n' "$mx"; done
+	printf 'max_age: %s\r\n' "$max_age"
+}
+
+# same_bytes NAME HAVE_FILE WANT_FILE: one PASS/FAIL line.
+same_bytes() {
+	if cmp -s "$2" "$3"; then
+		pass "$1"
+	else
+		fail "$1" "have: $(cat -A "$2" | head -c 600 | tr '\n' '|')" \
+		    "want: $(cat -A "$3" | head -c 600 | tr '\n' '|')"
+	fi
+}
+
+# get URI HOST: CGI variables for a GET of URI on HOST.
+# run_cgi OUT ERR CONF [VAR=VALUE...]: run the CGI with exactly these
+# variables (plus MTA_STS_CONF=CONF); stdout to OUT, stderr to ERR.
+run_cgi() {
+	local out=$1 err=$2 conf=$3
+	shift 3
+	env -i MTA_STS_CONF="$conf" "$@" "$CGI" >"$out" 2>"$err"
+}
+
+# now_ms: monotonic-enough wall clock in milliseconds.
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
