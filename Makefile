@@ -66,8 +66,12 @@ tests/unit/t_%: tests/unit/t_%.c tests/unit/test.h $(LIBCORE)
 tests/lab/blackhole: tests/lab/blackhole.c
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
-check: $(PROGS) $(UNIT_TESTS) $(LAB_PROGS)
+check: deps
+	@$(MAKE) -s --no-print-directory $(PROGS) $(UNIT_TESTS) $(LAB_PROGS)
 	@bash tests/run.sh
+
+deps:
+	@bash tests/deps.sh
 
 clean:
 	rm -f common/*.o common/*.a fcgi/*.o cgi/*.o $(PROGS) $(UNIT_TESTS) \
@@ -78,3 +82,9 @@ clean:
 $(CORE_OBJS) $(DNS_OBJ) fcgi/main.o cgi/main.o: $(wildcard common/*.h)
 
 .PHONY: all check clean
+
+demo: deps
+	@$(MAKE) -s --no-print-directory all $(LAB_PROGS)
+	@bash demo/demo.sh
+
+.PHONY: demo deps

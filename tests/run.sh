@@ -17,6 +17,7 @@ tally() {	# tally NAME CMD... : run one test program and count its lines
 		PASS\ *) pass=$((pass + 1)) ;;
 		FAIL\ *) fail=$((fail + 1)); nfail=$((nfail + 1)) ;;
 		SKIP\ *) skip=$((skip + 1)) ;;
+		'') continue ;;
 		esac
 		printf '%s\n' "$line"
 	done <<<"$out"

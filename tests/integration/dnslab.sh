@@ -106,16 +106,16 @@ log_has() {
 L=$T/listed.conf
 # --- secure zone: mixed case, duplicates, unsorted ------------------------
 check "secure zone: mx lower-cased, deduplicated, sorted" "$L" 200 \
-    "$(policy enforce 86400 mx1.secure.example mx2.secure.example zz.secure.example)" \
+    "$(policy enforce 86400 mx1.secure.example mx2.secure.example zz.secure.example)"$'\n' \
     mta-sts.secure.example
 check "secure zone: Host in upper case with port and trailing dot" "$L" 200 \
-    "$(policy enforce 86400 mx1.secure.example mx2.secure.example zz.secure.example)" \
+    "$(policy enforce 86400 mx1.secure.example mx2.secure.example zz.secure.example)"$'\n' \
     MTA-STS.Secure.Example.:443
 check "HEAD: headers with the GET length, no body" "$L" 200 \
-    "$(policy enforce 86400 mx1.secure.example mx2.secure.example zz.secure.example)" \
+    "$(policy enforce 86400 mx1.secure.example mx2.secure.example zz.secure.example)"$'\n' \
     mta-sts.secure.example HEAD
 check "query string ignored" "$L" 200 \
-    "$(policy enforce 86400 mx1.secure.example mx2.secure.example zz.secure.example)" \
+    "$(policy enforce 86400 mx1.secure.example mx2.secure.example zz.secure.example)"$'\n' \
     mta-sts.secure.example GET '/.well-known/mta-sts.txt?probe=1'
 
 # --- DNSSEC failures -------------------------------------------------------
@@ -124,7 +124,7 @@ check "insecure delegation refused by default" "$L" 503 \
 " mta-sts.insecure.example
 log_has "insecure refusal logged" "mta-sts.insecure.example: insecure.example: insecure.example MX: insecure answer refused (dnssec: require)"
 check "insecure delegation served with dnssec: allow-insecure" "$T/allow.conf" 200 \
-    "$(policy none 604800 mx.insecure.example)" mta-sts.insecure.example
+    "$(policy none 604800 mx.insecure.example)"$'\n' mta-sts.insecure.example
 check "tampered signature: 503" "$L" 503 \
     "DNSSEC validation failed for bogus.example MX; the policy cannot be trusted
 " mta-sts.bogus.example
@@ -152,9 +152,9 @@ check "MX host that is not a hostname: 503" "$L" 503 \
     "MX host \"mx\\0951.badmx.example\" of badmx.example is not a valid hostname
 " mta-sts.badmx.example
 check "no MX but an A record: implicit MX, per-domain mode and max_age" "$L" 200 \
-    "$(policy testing 604800 nomx.example)" mta-sts.nomx.example
+    "$(policy testing 604800 nomx.example)"$'\n' mta-sts.nomx.example
 check "no MX but an AAAA record: implicit MX" "$L" 200 \
-    "$(policy enforce 86400 nomx6.example)" mta-sts.nomx6.example
+    "$(policy enforce 86400 nomx6.example)"$'\n' mta-sts.nomx6.example
 check "no MX, no address: 404" "$L" 404 \
     "noaddr.example has no MX and no address records: it receives no mail
 " mta-sts.noaddr.example
@@ -162,7 +162,7 @@ check "NXDOMAIN: 404" "$L" 404 \
     "nxdomain.example does not exist in the DNS
 " mta-sts.nxdomain.example
 check "MX target behind a CNAME: name served as published" "$L" 200 \
-    "$(policy enforce 86400 mail.cnamemx.example)" mta-sts.cnamemx.example
+    "$(policy enforce 86400 mail.cnamemx.example)"$'\n' mta-sts.cnamemx.example
 
 # --- dead authoritative server ---------------------------------------------
 t0=$(now_ms)
@@ -178,7 +178,7 @@ fi
 
 # --- overrides -------------------------------------------------------------
 check "valid override served in canonical form" "$L" 200 \
-    "$(policy enforce 1209600 '*.backup.example.net' mx1.example.net mx2.example.net)" \
+    "$(policy enforce 1209600 '*.backup.example.net' mx1.example.net mx2.example.net)"$'\n' \
     mta-sts.override.example
 check "invalid override never served: 503" "$L" 503 \
     "the policy override for badoverride.example is invalid; see the server log
@@ -209,7 +209,7 @@ check "garbage Host: 400" "$L" 400 \
 # --- opt-in through the _mta-sts TXT record (no domain list) ---------------
 O=$T/optin.conf
 check "opt-in: TXT present, policy served with default mode and max_age" "$O" 200 \
-    "$(policy testing 604800 mail.optin.example)" mta-sts.optin.example
+    "$(policy testing 604800 mail.optin.example)"$'\n' mta-sts.optin.example
 check "opt-in: no TXT record: 404" "$O" 404 \
     "nooptin.example has not opted in: no v=STSv1 TXT record at _mta-sts.nooptin.example
 " mta-sts.nooptin.example
@@ -255,7 +255,7 @@ for i in $(seq 1 100); do [ -S "$T/fcgi.sock" ] && break; sleep 0.05; done
 fcgi_req() {
 	env -i REQUEST_METHOD="$3" HTTP_HOST="$2" REQUEST_URI="$4" \
 	    SCRIPT_NAME=/.well-known/mta-sts.txt \
-	    cgi-fcgi -bind -connect "$T/fcgi.sock" >"$1" 2>/dev/null
+	    cgi-fcgi -bind -connect "$T/fcgi.sock" >"$1" 2>>"$T/fcgi-client.err"
 }
 hosts=(mta-sts.secure.example mta-sts.nomx.example mta-sts.bogus.example
     mta-sts.override.example mta-sts.nullmx.example www.example
@@ -290,18 +290,18 @@ if kill -0 "$FCGI_PID" 2>/dev/null; then
 else
 	fail "FastCGI: the same process is still serving"
 fi
-if grep -qF "bogus.example MX: DNSSEC bogus:" "$T/fcgi.err"; then
-	pass "FastCGI: log lines reach the server's error stream"
+if grep -qF "mta-sts.bogus.example: bogus.example: bogus.example MX: DNSSEC bogus:" "$T/fcgi-client.err"; then
+	pass "FastCGI: log lines go to the request's FCGI_STDERR stream"
 else
-	fail "FastCGI: log lines reach the server's error stream" \
-	    "stderr: $(head -c 300 "$T/fcgi.err")"
+	fail "FastCGI: log lines go to the request's FCGI_STDERR stream" \
+	    "stderr: $(head -c 300 "$T/fcgi-client.err")"
 fi
 
 # The configuration is re-read when it changes, without a restart.
 sleep 1.1	# a new mtime even on coarse-timestamp file systems
 sed -i 's/^mode: enforce$/mode: none/' "$L"
 fcgi_req "$T/fcgi.out" mta-sts.secure.example GET /.well-known/mta-sts.txt
-want_response 200 "$(policy none 86400 mx1.secure.example mx2.secure.example zz.secure.example)" >"$T/want"
+want_response 200 "$(policy none 86400 mx1.secure.example mx2.secure.example zz.secure.example)"$'\n' >"$T/want"
 same_bytes "FastCGI: configuration change picked up without restart" "$T/fcgi.out" "$T/want"
 printf 'max_age: broken\n' >>"$L"
 fcgi_req "$T/fcgi.out" mta-sts.secure.example GET /.well-known/mta-sts.txt

@@ -47,7 +47,8 @@ want_response() {
 	[ -n "$head" ] || printf '%s' "$body"
 }
 
-# policy MODE MAX_AGE MX...: canonical policy bytes.
+# policy MODE MAX_AGE MX...: canonical policy bytes.  Command substitution
+# drops the final newline, so callers write "$(policy ...)"$'\n'.
 policy() {
 	local mode=$1 max_age=$2 mx
 	shift 2

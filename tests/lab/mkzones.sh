@@ -1,11 +1,11 @@
 #!/bin/bash
 # tests/lab/mkzones.sh DIR PORT DEADPORT
 #
-# Build a hermetic signed DNS tree for the integration tests in DIR
-# (wiped first): keys, zone files, signed zones, nsd.conf for one nsd on
-# 127.0.0.1@PORT, the trust anchor DIR/root.ds, and DIR/unbound.conf for
-# libunbound.  Nothing outside DIR is touched and nothing is started;
-# lab.sh does that.  See tests/lab/README.md for what each zone answers.
+# Build a hermetic signed DNS tree for the integration tests in DIR:
+# keys, zone files, signed zones, nsd.conf for one nsd on 127.0.0.1@PORT,
+# the trust anchor DIR/root.ds, and DIR/unbound.conf for libunbound.
+# Earlier output in DIR is replaced; nothing outside DIR is touched and
+# nothing is started (lab.sh does that).  Zone contents are below.
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -22,7 +22,7 @@ case $PORT$DEADPORT in *[!0-9]*)
 esac
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)	# absolute: nsd.conf and unbound.conf name files in it
-rm -rf "$DIR/keys" "$DIR/zones"
+rm -rf "$DIR/keys" "$DIR/zones" "$DIR/zone.list" "$DIR/xfrd.state"
 mkdir -p "$DIR/keys" "$DIR/zones"
 Z=$DIR/zones
 
@@ -55,7 +55,7 @@ K_EXAMPLE=$(csk example.)
 K_SECURE=$(csk secure.example.)
 K_BOGUS=$(csk bogus.example.)
 K_EXPIRED=$(csk expired.example.)
-K_BADDS=$(csk badds.example.)
+csk badds.example. >/dev/null
 # Never published anywhere: its DS goes into example. as badds's DS, so
 # the DS matches no DNSKEY in badds.example.
 K_BADDS_OTHER=$(newkey badds.example.)
@@ -66,7 +66,7 @@ K_DEAD=$(newkey dead.example.)
 # Every record has an absolute owner name so lab.sh setmx can find and
 # rewrite lines with plain text tools.  TTL 300 throughout.
 {
-	echo '$TTL 300'
+	echo "\$TTL 300"
 	soa .
 	echo '. IN NS ns.'
 	echo 'ns. IN A 127.0.0.1'
@@ -76,7 +76,7 @@ K_DEAD=$(newkey dead.example.)
 } >"$Z/root.zone"
 
 {
-	echo '$TTL 300'
+	echo "\$TTL 300"
 	soa example.
 	cat <<'EOF'
 example. IN NS ns.example.
@@ -132,7 +132,7 @@ EOF
 # The MX set is mixed-case, unsorted, and names mx2 twice (10 and 30) on
 # purpose: the program must sort, lowercase and deduplicate.
 {
-	echo '$TTL 300'
+	echo "\$TTL 300"
 	soa secure.example.
 	cat <<'EOF'
 secure.example. IN NS ns.secure.example.
@@ -151,7 +151,7 @@ EOF
 } >"$Z/secure.example.zone"
 
 {
-	echo '$TTL 300'
+	echo "\$TTL 300"
 	soa insecure.example.
 	cat <<'EOF'
 insecure.example. IN NS ns.insecure.example.
@@ -168,7 +168,7 @@ n=21
 for name in bogus expired badds; do
 	zone=$name.example.
 	{
-		echo '$TTL 300'
+		echo "\$TTL 300"
 		soa "$zone"
 		echo "$zone IN NS ns.$zone"
 		echo "ns.$zone IN A 127.0.0.1"
@@ -213,10 +213,11 @@ server:
     # truncated answers and stalled for up to 1.5 s.
     rrl-ratelimit: 0
     rrl-whitelist-ratelimit: 0
-# A unix socket needs no TLS keys; lab.sh setmx uses it to reload.
+# lab.sh reloads zones with SIGHUP.  nsd-control over a unix socket
+# (control-interface: "/path") also works, but the socket path must fit
+# in sun_path (107 bytes), which a deep test directory can exceed.
 remote-control:
-    control-enable: yes
-    control-interface: "$DIR/nsd.ctl"
+    control-enable: no
 EOF
 	for zone in $LAB_ZONES; do
 		printf 'zone:\n    name: "%s"\n    zonefile: "%s.zone.signed"\n' \
