@@ -168,8 +168,14 @@ stop_blackhole() {
 	BH_PID=
 }
 
+# nsd_ready: every zone answers its SOA authoritatively.  nsd starts and
+# answers even when a zone file fails to load, so "." alone is not enough.
 nsd_ready() {
-	drill -p "$PORT" @127.0.0.1 . SOA 2>/dev/null | grep -q 'rcode: NOERROR'
+	local z out
+	for z in $LAB_ZONES; do
+		out=$(drill -p "$PORT" @127.0.0.1 "$z" SOA 2>/dev/null) || return 1
+		[[ $out == *"rcode: NOERROR"* && $out == *"flags: qr aa "* ]] || return 1
+	done
 }
 
 start_nsd() {

@@ -181,6 +181,8 @@ done
 
 for zone in $LAB_ZONES; do
 	sign_zone "$DIR" "$zone"
+	# nsd would start without a zone it cannot parse; fail here instead
+	nsd-checkzone "$zone" "$Z/$(zone_base "$zone").zone.signed" >/dev/null
 done
 
 # Trust anchor: the private root's DS.  Our program loads it itself

@@ -11,6 +11,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static const char	*t_suite = "unit";
 static int		 t_npass, t_nfail;
@@ -101,6 +104,47 @@ t_inteq(long long have, long long want, const char *fmt, ...)
 	if (!ok)
 		printf("    have: %lld\n    want: %lld\n", have, want);
 	return ok;
+}
+
+/*
+ * Run fn(arg) with no privileges: as root, in a child process switched to
+ * uid/gid 65534 (so permission checks apply; the paths fn uses must be
+ * traversable by that user), otherwise directly.  fn records its checks
+ * with t_ok() and friends as usual; the child's counts are carried back.
+ */
+static void __attribute__((unused))
+t_unprivileged(void (*fn)(void *), void *arg)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if (geteuid() != 0) {
+		fn(arg);
+		return;
+	}
+	fflush(stdout);
+	if ((pid = fork()) == -1) {
+		t_ok(0, "fork for an unprivileged check");
+		return;
+	}
+	if (pid == 0) {
+		t_npass = t_nfail = 0;
+		if (setgid(65534) == -1 || setuid(65534) == -1) {
+			t_ok(0, "dropping privileges to uid 65534");
+			fflush(stdout);
+			_exit(200);
+		}
+		fn(arg);
+		fflush(stdout);
+		_exit(t_nfail > 100 ? 100 : t_nfail * 10 + (t_npass > 9 ? 9 : t_npass));
+	}
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) >= 200) {
+		t_nfail++;
+		return;
+	}
+	t_nfail += WEXITSTATUS(status) / 10;
+	t_npass += WEXITSTATUS(status) % 10;
 }
 
 static int __attribute__((unused))
