@@ -206,6 +206,29 @@ check "garbage Host: 400" "$L" 400 \
     "invalid Host header
 " 'mta-sts.secure example'
 
+# --- other meta-variable shapes ----------------------------------------------
+SECURE_POLICY="$(policy enforce 86400 mx1.secure.example mx2.secure.example zz.secure.example)"$'\n'
+run_cgi "$T/have" "$T/err" "$L" REQUEST_METHOD=GET SERVER_NAME=mta-sts.secure.example \
+    REQUEST_URI=/.well-known/mta-sts.txt
+want_response 200 "$SECURE_POLICY" >"$T/want"
+same_bytes "no HTTP_HOST: SERVER_NAME used" "$T/have" "$T/want"
+run_cgi "$T/have" "$T/err" "$L" REQUEST_METHOD=GET HTTP_HOST=mta-sts.secure.example \
+    SCRIPT_NAME=/.well-known PATH_INFO=/mta-sts.txt
+same_bytes "no REQUEST_URI: SCRIPT_NAME + PATH_INFO used" "$T/have" "$T/want"
+run_cgi "$T/have" "$T/err" "$L" REQUEST_METHOD=GET HTTP_HOST=mta-sts.secure.example \
+    SCRIPT_NAME=/mta-sts.cgi PATH_INFO=/x
+want_response 404 "not found; the policy is at /.well-known/mta-sts.txt
+" >"$T/want"
+same_bytes "no REQUEST_URI: other SCRIPT_NAME + PATH_INFO: 404" "$T/have" "$T/want"
+cat >"$T/forward.conf" <<C
+resolver: 127.0.0.1@$LAB_PORT
+trust_anchor: $LAB_TA
+mode: enforce
+max_age: 86400
+C
+check "resolver forwarding to an address: validated answer served (opt-in)" \
+    "$T/forward.conf" 200 "$SECURE_POLICY" mta-sts.secure.example
+
 # --- opt-in through the _mta-sts TXT record (no domain list) ---------------
 O=$T/optin.conf
 check "opt-in: TXT present, policy served with default mode and max_age" "$O" 200 \

@@ -201,7 +201,9 @@ start_nsd() {
 			alive "$NSD_PID" || die "nsd exited: $(tail -n 5 "$DIR/nsd.log" 2>/dev/null)"
 			nsd_ready && break
 		fi
-		[ "$(now_ms)" -ge "$end" ] && die "nsd did not answer on 127.0.0.1@$PORT within 5 s"
+		[ "$(now_ms)" -ge "$end" ] &&
+			die "nsd did not serve every zone on 127.0.0.1@$PORT within 5 s$(
+				printf '\n'; grep -s error "$DIR/nsd.log" | tail -n 3 | sed 's/^/  /')"
 		sleep 0.02
 	done
 }

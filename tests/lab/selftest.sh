@@ -18,7 +18,9 @@ PORT=${1:-15353} DEADPORT=${2:-15354}
 LAB=$HERE/lab.sh
 T=$(mktemp -d "${TMPDIR:-/tmp}/labtest.XXXXXX")
 
+PROBE_PID=''
 cleanup() {
+	[ -z "$PROBE_PID" ] || kill "$PROBE_PID" 2>/dev/null || true
 	"$LAB" stop "$T" || echo "FAIL lab: cleanup stop" >&2
 	rm -rf "$T"
 }
@@ -58,10 +60,18 @@ info "lab.sh start took $(($(now_ms) - t0)) ms (netns=$LAB_NETNS)"
 OUT='' MS=''
 # probe NAME TYPE: run one fresh lookup (cold cache every time); output
 # in OUT, ub_resolve time in MS.
+# The probe runs in the background and we wait for it: bash runs a trap
+# only after a foreground command ends, and a dead-server lookup takes
+# 17 s, so a signal would otherwise leave the lab up that long.
 probe() {
-	local err
-	OUT=$(PROBE_TIMING=1 "$T/probe" "$LAB_UNBOUND_CONF" "$LAB_TA" "$1" "$2" 2>"$T/probe.err") ||
-		OUT="probe failed: $(cat "$T/probe.err")"
+	local err rc=0
+	PROBE_TIMING=1 "$T/probe" "$LAB_UNBOUND_CONF" "$LAB_TA" "$1" "$2" \
+		>"$T/probe.out" 2>"$T/probe.err" &
+	PROBE_PID=$!
+	wait "$PROBE_PID" || rc=$?
+	PROBE_PID=''
+	OUT=$(cat "$T/probe.out")
+	[ "$rc" -eq 0 ] || OUT="probe failed ($rc): $(cat "$T/probe.err")"
 	err=$(cat "$T/probe.err")
 	MS=${err##*took }
 	MS=${MS%% ms*}
