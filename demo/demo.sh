@@ -29,8 +29,8 @@ step "starting a local signed DNS tree (nsd on 127.0.0.1:15353)"
 . "$D/lab/lab.env"
 echo "trust anchor (private root): $(cat "$LAB_TA")"
 echo "secure.example MX records as published (mixed case, a duplicate, unsorted):"
-grep -E '^secure\.example\.[[:space:]].*MX' "$LAB_DIR"/zones/secure.zone 2>/dev/null |
-    sed 's/^/    /' || true
+grep -E '^secure\.example\.[[:space:]]+IN[[:space:]]+MX' \
+    "$LAB_DIR/zones/secure.example.zone" | sed 's/^/    /'
 
 cat >"$D/mta-sts.conf" <<C
 # demo configuration: DNSSEC required (the default), the lab's trust anchor
@@ -50,15 +50,19 @@ spawn-fcgi -n -s "$D/fcgi.sock" -- /usr/bin/env MTA_STS_CONF="$D/mta-sts.conf" \
 FCGI_PID=$!
 for i in $(seq 1 100); do [ -S "$D/fcgi.sock" ] && break; sleep 0.05; done
 
+# fetch HOST: one GET of the policy URL through the FastCGI socket; the
+# request's error stream (our log lines) goes to $D/fcgi.log.
+fetch() {
+	env -i REQUEST_METHOD=GET HTTP_HOST="$1" \
+	    REQUEST_URI=/.well-known/mta-sts.txt \
+	    cgi-fcgi -bind -connect "$D/fcgi.sock" 2>"$D/fcgi.log" | tr -d '\r'
+}
+
 step "GET https://mta-sts.secure.example/.well-known/mta-sts.txt (through FastCGI)"
-env -i REQUEST_METHOD=GET HTTP_HOST=mta-sts.secure.example \
-    REQUEST_URI=/.well-known/mta-sts.txt cgi-fcgi -bind -connect "$D/fcgi.sock" |
-    tr -d '\r'
+fetch mta-sts.secure.example
 
 step "the same for bogus.example (tampered signature): refused"
-env -i REQUEST_METHOD=GET HTTP_HOST=mta-sts.bogus.example \
-    REQUEST_URI=/.well-known/mta-sts.txt cgi-fcgi -bind -connect "$D/fcgi.sock" |
-    tr -d '\r' | sed -n '1p;$p'
+fetch mta-sts.bogus.example | sed -n '1p;$p'
 echo "server log:"
 sed 's/^/    /' "$D/fcgi.log"
 
