@@ -21,6 +21,8 @@ cleanup() {
 	rm -rf "$D"
 }
 trap cleanup EXIT
+# A signal (Ctrl-C, a closed pipe) must still run cleanup via EXIT.
+trap 'exit 130' INT TERM HUP PIPE
 
 step() { printf '\n== %s\n' "$*"; }
 

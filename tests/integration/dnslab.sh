@@ -21,6 +21,8 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+# A signal (Ctrl-C, a closed pipe) must still run cleanup via EXIT.
+trap 'exit 130' INT TERM HUP PIPE
 
 if ! "$TOP/tests/lab/lab.sh" start "$T/lab" "$PORT" "$DEADPORT" >"$T/lab.log" 2>&1; then
 	fail "lab starts" "$(tail -5 "$T/lab.log")"
