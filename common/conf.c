@@ -27,6 +27,8 @@ enum conf_key {
 	CONF_KEY_UNBOUND_CONF,
 	CONF_KEY_CACHE_DIR,
 	CONF_KEY_STATE_DIR,
+	CONF_KEY_CACHE_MAX_TTL,
+	CONF_KEY_STALE_MAX,
 	CONF_KEY_DOMAIN,
 	CONF_KEY_OVERRIDE,
 	CONF_KEY__MAX
@@ -41,6 +43,8 @@ const char *const conf_keys[CONF_KEY__MAX + 1] = {
 	"unbound_conf",
 	"cache_dir",
 	"state_dir",
+	"cache_max_ttl",
+	"stale_max",
 	"domain",
 	"override",
 	NULL
@@ -63,6 +67,8 @@ static const enum conf_scope conf_key_scope[CONF_KEY__MAX] = {
 	CONF_SCOPE_GLOBAL,	/* unbound_conf */
 	CONF_SCOPE_GLOBAL,	/* cache_dir */
 	CONF_SCOPE_GLOBAL,	/* state_dir */
+	CONF_SCOPE_GLOBAL,	/* cache_max_ttl */
+	CONF_SCOPE_GLOBAL,	/* stale_max */
 	CONF_SCOPE_SECTION,	/* domain */
 	CONF_SCOPE_DOMAIN,	/* override */
 };
@@ -172,6 +178,8 @@ conf_new(void)
 	conf->trust_anchor = NULL;
 	conf->unbound_conf = NULL;
 	conf->cache_dir = NULL;
+	conf->cache_max_ttl = CONF_CACHE_MAX_TTL_DEFAULT;
+	conf->stale_max = CONF_STALE_MAX_DEFAULT;
 	conf->domains = NULL;
 	conf->ndomains = 0;
 	if ((conf->state_dir = xstrdup(CONF_STATE_DIR)) == NULL) {
@@ -389,6 +397,29 @@ conf_domain_start(struct conf_parser *p, const char *val)
 }
 
 /* One "key: value" pair.  Returns 0, or -1 with err set. */
+/* A number of seconds, 0..max, for the key named key. */
+static int
+conf_seconds(struct conf_parser *p, const char *key, const char *val,
+    unsigned long max, unsigned long *dst)
+{
+	char		 q[CONF_QUOTE_SIZE];
+	unsigned long	 n = 0;
+	size_t		 i, len = strlen(val);
+
+	for (i = 0; i < len && len <= 10; i++) {
+		if (val[i] < '0' || val[i] > '9')
+			break;
+		n = n * 10 + (unsigned long)(val[i] - '0');
+	}
+	if (len == 0 || len > 10 || i != len || n > max) {
+		conf_err(p, "invalid %s \"%s\" (expected 0..%lu seconds)", key,
+		    conf_quote(q, val), max);
+		return -1;
+	}
+	*dst = n;
+	return 0;
+}
+
 static int
 conf_set(struct conf_parser *p, enum conf_key k, char *val)
 {
@@ -438,6 +469,12 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 		return conf_set_path(p, val, &conf->cache_dir);
 	case CONF_KEY_STATE_DIR:
 		return conf_set_path(p, val, &conf->state_dir);
+	case CONF_KEY_CACHE_MAX_TTL:
+		return conf_seconds(p, "cache_max_ttl", val,
+		    CONF_CACHE_MAX_TTL_MAX, &conf->cache_max_ttl);
+	case CONF_KEY_STALE_MAX:
+		return conf_seconds(p, "stale_max", val, POLICY_MAX_AGE_MAX,
+		    &conf->stale_max);
 	case CONF_KEY_DOMAIN:
 		return conf_domain_start(p, val);
 	case CONF_KEY_OVERRIDE:

@@ -16,6 +16,8 @@
  *	unbound_conf	global		file (none)
  *	cache_dir	global		directory (none)
  *	state_dir	global		directory (CONF_STATE_DIR)
+ *	cache_max_ttl	global		0..86400 seconds (3600)
+ *	stale_max	global		0..31557600 seconds (86400)
  *	domain		-		starts a section; a valid hostname
  *	override	domain		policy file served instead of DNS
  *
@@ -40,6 +42,16 @@
 #define CONF_MAX_LINE		4096	/* bytes per line, newline excluded */
 #define CONF_MAX_SIZE		(16 * 1024 * 1024)
 #define CONF_MAX_FORWARDERS	16
+
+/*
+ * Remembered DNS outcomes are kept until the smallest TTL of the answers
+ * expires, but never longer than cache_max_ttl.  When a lookup then fails
+ * temporarily, a remembered policy at most stale_max seconds old is served
+ * instead of a 503.
+ */
+#define CONF_CACHE_MAX_TTL_DEFAULT	3600UL
+#define CONF_CACHE_MAX_TTL_MAX		86400UL
+#define CONF_STALE_MAX_DEFAULT		86400UL
 
 enum conf_dnssec {
 	CONF_DNSSEC_REQUIRE,
@@ -80,6 +92,8 @@ struct conf {
 	char			*unbound_conf;	/* owned; NULL: none */
 	char			*cache_dir;	/* owned; NULL: none */
 	char			*state_dir;	/* owned; never NULL */
+	unsigned long		 cache_max_ttl;	/* seconds */
+	unsigned long		 stale_max;	/* seconds */
 	struct conf_domain	*domains;	/* owned; sorted by name */
 	size_t			 ndomains;
 };

@@ -680,7 +680,8 @@ test_api(void)
 	char				 err[256];
 	const char			*want_keys[] = { "mode", "max_age",
 	    "dnssec", "resolver", "trust_anchor", "unbound_conf",
-	    "cache_dir", "state_dir", "domain", "override", NULL };
+	    "cache_dir", "state_dir", "cache_max_ttl", "stale_max", "domain",
+	    "override", NULL };
 	const char			*api_text = "mode: none\n"
 	    "domain: b.example\nmode: enforce\noverride: b.txt\n"
 	    "domain: a.example\n";
@@ -974,10 +975,62 @@ test_nomem_all(void)
 	buf_free(&text);
 }
 
+/* The cache keys: defaults, values, range and scope errors. */
+static void
+test_cache_keys(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*err;
+		unsigned long	 ttl, stale;
+	} crows[] = {
+		{ "", NULL, 3600, 86400 },
+		{ "cache_max_ttl: 0\nstale_max: 0\n", NULL, 0, 0 },
+		{ "cache_max_ttl: 86400\nstale_max: 31557600\n", NULL, 86400,
+		    31557600 },
+		{ "cache_max_ttl: 86401\n", "t.conf:1: invalid cache_max_ttl "
+		    "\"86401\" (expected 0..86400 seconds)", 0, 0 },
+		{ "stale_max: 1d\n", "t.conf:1: invalid stale_max \"1d\" "
+		    "(expected 0..31557600 seconds)", 0, 0 },
+		{ "stale_max: -1\n", "t.conf:1: invalid stale_max \"-1\" "
+		    "(expected 0..31557600 seconds)", 0, 0 },
+		{ "stale_max: 99999999999\n", "t.conf:1: invalid stale_max "
+		    "\"99999999999\" (expected 0..31557600 seconds)", 0, 0 },
+		{ "domain: a.example\nstale_max: 5\n", "t.conf:2: \"stale_max\" "
+		    "is a global setting; move it before the first \"domain:\" "
+		    "line", 0, 0 },
+	};
+	struct conf	*c;
+	char		 err[512];
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof(crows) / sizeof(crows[0]); i++) {
+		err[0] = '\0';
+		rc = conf_parse("t.conf", crows[i].text, strlen(crows[i].text),
+		    &c, err, sizeof(err));
+		if (crows[i].err != NULL) {
+			t_streq(rc == -1 ? err : "(parsed)", crows[i].err,
+			    "cache keys row %zu: error", i);
+			continue;
+		}
+		if (!t_inteq(rc, 0, "cache keys row %zu: parses", i)) {
+			printf("    err: %s\n", err);
+			continue;
+		}
+		t_inteq((long long)c->cache_max_ttl, (long long)crows[i].ttl,
+		    "cache keys row %zu: cache_max_ttl", i);
+		t_inteq((long long)c->stale_max, (long long)crows[i].stale,
+		    "cache keys row %zu: stale_max", i);
+		conf_free(c);
+	}
+}
+
 int
 main(void)
 {
 	t_suite = "conf";
+	test_cache_keys();
 	test_rows();
 	test_long_lines();
 	test_long_domains();
