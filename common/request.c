@@ -1,6 +1,9 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "cache.h"
 #include "conf.h"
 #include "host.h"
 #include "log.h"
@@ -110,38 +113,129 @@ request_override(const char *host, const char *domain, const char *path,
 	policy_clear(&p);
 }
 
-/* Serve a policy built from the DNS. */
+/*
+ * A remembered outcome may answer this request only when it was made
+ * under the same rules: the same opt-in check, and DNSSEC-secure unless
+ * the domain allows insecure answers.
+ */
+static int
+entry_fits(const struct cache_entry *e, const struct conf_policy *pol,
+    int optin)
+{
+	return e->optin == optin &&
+	    (e->secure || pol->dnssec == CONF_DNSSEC_ALLOW_INSECURE);
+}
+
+/* Answer from a remembered outcome, with today's mode and max_age. */
 static void
-request_dns(struct server *srv, const char *host, const char *domain,
-    const struct conf_policy *pol, int optin, struct response *resp)
+answer_entry(struct response *resp, const struct cache_entry *e,
+    const struct conf_policy *pol)
+{
+	struct policy	 p;
+
+	if (e->rc != RESOLVE_OK) {
+		response_text(resp, 404, "%s", e->msg);
+		return;
+	}
+	p = e->pol;		/* borrows the mx array; not freed here */
+	p.mode = pol->mode;
+	p.max_age = pol->max_age;
+	response_policy(resp, &p);
+}
+
+/* Remember a fresh outcome in memory and, when configured, on disk. */
+static void
+remember(struct server *srv, const struct conf *conf, const char *domain,
+    const struct cache_entry *e)
+{
+	struct cache	*cache;
+	char		 why[512];
+
+	if ((cache = server_cache(srv)) != NULL)
+		(void)cache_put(cache, domain, e, e->stored);
+	if (conf->cache_dir != NULL &&
+	    cache_write(conf->cache_dir, domain, e, why, sizeof(why)) == -1)
+		log_warnx("%s: cache not written: %s", domain, why);
+}
+
+/*
+ * Serve a policy built from the DNS: from the cache while the answers'
+ * TTL lasts, else from a new lookup; when that fails temporarily, from a
+ * cached policy no older than stale_max.
+ */
+static void
+request_dns(struct server *srv, const struct conf *conf, const char *host,
+    const char *domain, const struct conf_policy *pol, int optin,
+    struct response *resp)
 {
 	struct resolve_outcome	 out;
-	struct policy		 p;
+	struct cache_entry	 disk, fresh;
+	const struct cache_entry *have = NULL, *e;
+	struct cache		*cache;
 	struct dns		*dns;
+	int64_t			 now;
+	uint32_t		 ttl;
 	char			 err[1024];
+
+	now = (int64_t)time(NULL);
+	cache_entry_init(&disk);
+	cache_entry_init(&fresh);
+	cache = server_cache(srv);
+	if (cache != NULL && (e = cache_get(cache, domain)) != NULL &&
+	    entry_fits(e, pol, optin))
+		have = e;
+	else if (conf->cache_dir != NULL) {
+		if (cache_read(conf->cache_dir, domain, &disk, err,
+		    sizeof(err)) == 0) {
+			if (entry_fits(&disk, pol, optin))
+				have = &disk;
+		} else if (err[0] != '\0')
+			log_warnx("%s: cache entry ignored: %s", domain, err);
+	}
+	if (have != NULL && now < have->expires) {
+		answer_entry(resp, have, pol);
+		if (have == &disk && cache != NULL)
+			(void)cache_put(cache, domain, &disk, now);
+		goto out;
+	}
 
 	if ((dns = server_dns(srv, err, sizeof(err))) == NULL) {
 		log_warnx("%s: %s: resolver: %s", host, domain, err);
 		response_text(resp, 500, "server configuration error; see "
 		    "the server log");
-		return;
+		goto out;
 	}
-	policy_init(&p);
-	resolve_policy(dns, domain, pol, optin, RESOLVE_TIMEOUT_MS, &p, &out);
-	switch (out.rc) {
-	case RESOLVE_OK:
-		response_policy(resp, &p);
-		break;
-	case RESOLVE_NOPOLICY:
-		log_info("%s: %s", host, out.log);
-		response_text(resp, 404, "%s", out.msg);
-		break;
-	default:
-		log_warnx("%s: %s", host, out.log);
-		response_text(resp, 503, "%s", out.msg);
-		break;
+	resolve_policy(dns, domain, pol, optin, RESOLVE_TIMEOUT_MS,
+	    &fresh.pol, &out);
+	if (out.rc == RESOLVE_OK || out.rc == RESOLVE_NOPOLICY) {
+		fresh.rc = out.rc;
+		fresh.secure = out.secure;
+		fresh.optin = optin;
+		fresh.stored = now;
+		ttl = out.ttl < conf->cache_max_ttl ? out.ttl :
+		    (uint32_t)conf->cache_max_ttl;
+		fresh.expires = now + ttl;
+		(void)snprintf(fresh.msg, sizeof(fresh.msg), "%s", out.msg);
+		if (out.rc == RESOLVE_NOPOLICY)
+			log_info("%s: %s", host, out.log);
+		answer_entry(resp, &fresh, pol);
+		/* After the answer: remember() may replace *have. */
+		remember(srv, conf, domain, &fresh);
+		goto out;
 	}
-	policy_clear(&p);
+	if (out.tempfail && have != NULL && have->rc == RESOLVE_OK &&
+	    now - have->stored <= (int64_t)conf->stale_max) {
+		log_warnx("%s: %s; serving the policy looked up %lld s ago "
+		    "(stale_max %lu)", host, out.log,
+		    (long long)(now - have->stored), conf->stale_max);
+		answer_entry(resp, have, pol);
+		goto out;
+	}
+	log_warnx("%s: %s", host, out.log);
+	response_text(resp, 503, "%s", out.msg);
+ out:
+	cache_entry_clear(&fresh);
+	cache_entry_clear(&disk);
 }
 
 void
@@ -198,5 +292,5 @@ request_handle(struct server *srv, const struct request *req,
 	if (pol->override != NULL)
 		request_override(host, domain, pol->override, resp);
 	else
-		request_dns(srv, host, domain, pol, d == NULL, resp);
+		request_dns(srv, conf, host, domain, pol, d == NULL, resp);
 }

@@ -70,6 +70,7 @@ check_common(const char *domain, const char *what,
 		    r->why);
 		return 1;
 	case DNS_TEMPFAIL:
+		out->tempfail = 1;
 		outcome_set(out, RESOLVE_UNAVAILABLE, "DNS lookup of %s "
 		    "failed temporarily; try again later", what);
 		outcome_log(out, "%s: %s: temporary DNS failure: %s", domain,

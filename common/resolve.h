@@ -39,6 +39,8 @@ struct resolve_outcome {
 	enum resolve_rc	 rc;
 	uint32_t	 ttl;	/* smallest TTL of the answers used */
 	int		 secure;	/* every answer used was secure */
+	int		 tempfail;	/* UNAVAILABLE because of SERVFAIL or
+					   timeout (not bogus, not insecure) */
 	char		 msg[RESOLVE_MSG_SIZE];	/* one line for the client */
 	char		 log[RESOLVE_MSG_SIZE];	/* details for the log */
 };

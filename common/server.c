@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "conf.h"
 #include "dns.h"
 #include "log.h"
@@ -18,6 +19,7 @@ struct server {
 	struct conf	*conf;		/* NULL while broken */
 	char		 err[1024];	/* why conf is NULL */
 	struct dns	*dns;
+	struct cache	*cache;
 };
 
 struct server *
@@ -32,6 +34,7 @@ server_free(struct server *srv)
 	if (srv == NULL)
 		return;
 	dns_free(srv->dns);
+	cache_free(srv->cache);
 	conf_free(srv->conf);
 	free(srv->path);
 	free(srv);
@@ -83,6 +86,8 @@ server_conf(struct server *srv, const char *path, char *err, size_t errlen)
 	srv->st = st;
 	dns_free(srv->dns);
 	srv->dns = NULL;
+	cache_free(srv->cache);
+	srv->cache = NULL;
 	conf_free(srv->conf);
 	srv->conf = NULL;
 	if (conf_load(path, &conf, srv->err, sizeof(srv->err)) == -1) {
@@ -103,4 +108,12 @@ server_dns(struct server *srv, char *err, size_t errlen)
 	if (srv->dns == NULL)
 		srv->dns = dns_new(srv->conf, err, errlen);
 	return srv->dns;
+}
+
+struct cache *
+server_cache(struct server *srv)
+{
+	if (srv->cache == NULL)
+		srv->cache = cache_new();
+	return srv->cache;
 }

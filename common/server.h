@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+struct cache;
 struct conf;
 struct dns;
 struct server;
@@ -34,5 +35,12 @@ const struct conf *server_conf(struct server *srv, const char *path,
  * when it cannot be created.
  */
 struct dns	*server_dns(struct server *srv, char *err, size_t errlen);
+
+/*
+ * The in-memory cache of DNS outcomes for the current configuration,
+ * created on first use and emptied when the configuration is reloaded.
+ * NULL when out of memory (serving goes on without it).
+ */
+struct cache	*server_cache(struct server *srv);
 
 #endif /* SERVER_H */
