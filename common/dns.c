@@ -50,6 +50,7 @@ dns_new(const struct conf *conf, char *err, size_t errlen)
 	struct dns	*dns;
 	size_t		 i;
 	int		 rc, fd;
+	char		 ttl[32];
 
 	if ((dns = xcalloc(1, sizeof(*dns))) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
@@ -68,6 +69,18 @@ dns_new(const struct conf *conf, char *err, size_t errlen)
 	    (rc = ub_ctx_config(dns->ctx, conf->unbound_conf)) != 0) {
 		(void)snprintf(err, errlen, "unbound_conf %s: %s",
 		    conf->unbound_conf, rc == UB_READFILE ? strerror(errno) :
+		    ub_strerror(rc));
+		goto fail;
+	}
+	/*
+	 * cache_max_ttl bounds how old any DNS data behind a policy may be,
+	 * so it caps libunbound's own cache too (at least one second, or
+	 * nothing, DNSKEYs included, would be cached at all).
+	 */
+	(void)snprintf(ttl, sizeof(ttl), "%lu",
+	    conf->cache_max_ttl > 0 ? conf->cache_max_ttl : 1);
+	if ((rc = ub_ctx_set_option(dns->ctx, "cache-max-ttl:", ttl)) != 0) {
+		(void)snprintf(err, errlen, "resolver: cache-max-ttl: %s",
 		    ub_strerror(rc));
 		goto fail;
 	}
