@@ -49,7 +49,7 @@ main(int argc, char *argv[])
 	(void)argc;
 	log_init(argv[0] != NULL ? argv[0] : "mta-sts.cgi",
 	    getenv("MTA_STS_DEBUG") != NULL);
-	srv = server_new();
+	srv = server_new(1);
 	request_from_vars(&req, env_get, NULL);
 	buf_init(&out, RESPONSE_MAX_SIZE);
 	bytes = request_respond(srv, &req, &out, &len);

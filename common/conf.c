@@ -660,15 +660,42 @@ conf_dups(struct conf_parser *p)
 	return -1;
 }
 
-int
-conf_parse(const char *name, const char *text, size_t len,
-    struct conf **out, char *err, size_t errlen)
+/*
+ * If the line is a "domain:" line, return 1 and set *same to whether its
+ * name equals want (compared as conf_domain_start() would store it).
+ * Only used on text that parsed cleanly before.
+ */
+static int
+conf_domain_line(const char *s, size_t len, const char *want, int *same)
+{
+	size_t	 i = 0, j, wlen;
+
+	while (i < len && conf_blank(s[i]))
+		i++;
+	if (len - i < 7 || memcmp(s + i, "domain:", 7) != 0)
+		return 0;
+	i += 7;
+	while (i < len && conf_blank(s[i]))
+		i++;
+	for (j = i; j < len && !conf_blank(s[j]) && s[j] != '#'; j++)
+		;
+	if (j > i && s[j - 1] == '.')
+		j--;
+	wlen = strlen(want);
+	*same = j - i == wlen && strncasecmp(s + i, want, wlen) == 0;
+	return 1;
+}
+
+/* conf_parse(), keeping only the section of domain only when not NULL. */
+static int
+conf_parse_only(const char *name, const char *text, size_t len,
+    const char *only, struct conf **out, char *err, size_t errlen)
 {
 	struct conf_parser	 p;
 	struct conf		*conf = NULL;
 	const char		*s, *nl;
-	size_t			 pos, slen, i;
-	int			 rc = -1;
+	size_t			 pos, slen, i, nlisted = 0;
+	int			 rc = -1, skipping = 0, same;
 
 	*out = NULL;
 	if (err != NULL && errlen > 0)
@@ -702,6 +729,12 @@ conf_parse(const char *name, const char *text, size_t len,
 			slen = (size_t)(nl - s);
 		else
 			slen = len - pos;
+		if (only != NULL && conf_domain_line(s, slen, only, &same)) {
+			nlisted++;
+			skipping = !same;
+		}
+		if (skipping)
+			continue;
 		if (conf_line(&p, s, nl != NULL && slen > 0 &&
 		    s[slen - 1] == '\r' ? slen - 1 : slen) == -1) {
 			/*
@@ -717,6 +750,7 @@ conf_parse(const char *name, const char *text, size_t len,
 	/* The array no longer moves: point each policy at its override. */
 	for (i = 0; i < conf->ndomains; i++)
 		conf->domains[i].pol.override = conf->domains[i].override;
+	conf->nlisted = only != NULL ? nlisted : conf->ndomains;
 
 	*out = conf;
 	conf = NULL;
@@ -727,14 +761,98 @@ conf_parse(const char *name, const char *text, size_t len,
 }
 
 int
+conf_parse(const char *name, const char *text, size_t len,
+    struct conf **out, char *err, size_t errlen)
+{
+	return conf_parse_only(name, text, len, NULL, out, err, errlen);
+}
+
+/*
+ * Read the file at path into *text (*len bytes, caller frees) and its
+ * identity into *st.  Returns 0, 1 when the file does not exist, or -1
+ * with err set.
+ */
+static int
+conf_read(struct conf_parser *p, const char *path, char **text,
+    size_t *len, struct stat *st)
+{
+	size_t		 size, got = 0;
+	ssize_t		 n;
+	int		 fd = -1, rc = -1;
+
+	*text = NULL;
+	*len = 0;
+	/* O_NONBLOCK: opening a FIFO must not hang; fstat() refuses it. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
+	    -1) {
+		if (errno == ENOENT)
+			return 1;
+		conf_err(p, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) == -1) {
+		conf_err(p, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		conf_err(p, "not a regular file");
+		goto out;
+	}
+	if (st->st_size < 0 || st->st_size > CONF_MAX_SIZE) {
+		conf_err(p, "file too large (more than %d bytes)",
+		    CONF_MAX_SIZE);
+		goto out;
+	}
+	size = (size_t)st->st_size;
+	if ((*text = xmalloc(size)) == NULL) {
+		conf_err(p, "out of memory");
+		goto out;
+	}
+	/* A file that shrinks while we read it is parsed as far as it goes. */
+	while (got < size) {
+		if ((n = read(fd, *text + got, size - got)) == -1) {
+			if (errno == EINTR)
+				continue;
+			conf_err(p, "read: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*len = got;
+	rc = 0;
+ out:
+	if (rc == -1) {
+		free(*text);
+		*text = NULL;
+	}
+	(void)close(fd);
+	return rc;
+}
+
+/* The built-in defaults, remembering path. */
+static int
+conf_defaults(struct conf_parser *p, const char *path, struct conf **out)
+{
+	if ((*out = conf_new()) == NULL ||
+	    ((*out)->path = xstrdup(path)) == NULL) {
+		conf_free(*out);
+		*out = NULL;
+		conf_err(p, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
 conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 {
 	struct conf_parser	 p;
 	struct stat		 st;
-	char			*text = NULL;
-	size_t			 size, got = 0;
-	ssize_t			 n;
-	int			 fd = -1, rc = -1;
+	char			*text;
+	size_t			 len;
+	int			 rc;
 
 	*out = NULL;
 	if (err != NULL && errlen > 0)
@@ -743,59 +861,138 @@ conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	p.name = path;
 	p.err = err;
 	p.errlen = errlen;
-
-	/* O_NONBLOCK: opening a FIFO must not hang; fstat() refuses it. */
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
-	    -1) {
-		if (errno != ENOENT) {
-			conf_err(&p, "%s", strerror(errno));
-			goto out;
-		}
-		if ((*out = conf_new()) == NULL ||
-		    ((*out)->path = xstrdup(path)) == NULL) {
-			conf_free(*out);
-			*out = NULL;
-			conf_err(&p, "out of memory");
-			goto out;
-		}
-		rc = 0;
-		goto out;
-	}
-	if (fstat(fd, &st) == -1) {
-		conf_err(&p, "%s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		conf_err(&p, "not a regular file");
-		goto out;
-	}
-	if (st.st_size < 0 || st.st_size > CONF_MAX_SIZE) {
-		conf_err(&p, "file too large (more than %d bytes)",
-		    CONF_MAX_SIZE);
-		goto out;
-	}
-	size = (size_t)st.st_size;
-	if ((text = xmalloc(size)) == NULL) {
-		conf_err(&p, "out of memory");
-		goto out;
-	}
-	/* A file that shrinks while we read it is parsed as far as it goes. */
-	while (got < size) {
-		if ((n = read(fd, text + got, size - got)) == -1) {
-			if (errno == EINTR)
-				continue;
-			conf_err(&p, "read: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	rc = conf_parse(path, text, got, out, err, errlen);
- out:
+	if ((rc = conf_read(&p, path, &text, &len, &st)) != 0)
+		return rc == 1 ? conf_defaults(&p, path, out) : -1;
+	rc = conf_parse(path, text, len, out, err, errlen);
 	free(text);
-	if (fd != -1)
-		close(fd);
+	return rc;
+}
+
+/* The stamp line that says "path, as identified by st, parsed cleanly". */
+static int
+conf_stamp_line(char *buf, size_t len, const char *path, const struct stat *st)
+{
+	int	 n;
+
+	n = snprintf(buf, len, "mta-sts-cgi-conf-valid 1 %llu %llu %lld "
+	    "%lld.%09ld %lld.%09ld %s\n", (unsigned long long)st->st_dev,
+	    (unsigned long long)st->st_ino, (long long)st->st_size,
+	    (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+	    (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec, path);
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+/* dir/.conf-valid.<hash of path>: one stamp per configuration file. */
+static int
+conf_stamp_path(char *buf, size_t len, const char *dir, const char *path)
+{
+	unsigned long long	 h = 14695981039346656037ULL;
+	const char		*c;
+	int			 n;
+
+	for (c = path; *c != '\0'; c++) {
+		h ^= (unsigned char)*c;
+		h *= 1099511628211ULL;
+	}
+	n = snprintf(buf, len, "%s/.conf-valid.%016llx", dir, h);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* 1 when the stamp in dir vouches for path as identified by st. */
+static int
+conf_stamp_ok(const char *dir, const char *path, const struct stat *st)
+{
+	char	 file[4096], want[4096 + 256], have[4096 + 256];
+	ssize_t	 n;
+	int	 fd, wlen;
+
+	if (conf_stamp_path(file, sizeof(file), dir, path) == -1 ||
+	    (wlen = conf_stamp_line(want, sizeof(want), path, st)) == -1)
+		return 0;
+	if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, have, sizeof(have));
+	(void)close(fd);
+	return n == wlen && memcmp(have, want, (size_t)wlen) == 0;
+}
+
+/* Write the stamp atomically; failures only cost speed, so are silent. */
+static void
+conf_stamp_write(const char *dir, const char *path, const struct stat *st)
+{
+	char	 file[4096], tmp[4200], line[4096 + 256];
+	int	 fd, n, len;
+
+	if (conf_stamp_path(file, sizeof(file), dir, path) == -1 ||
+	    (len = conf_stamp_line(line, sizeof(line), path, st)) == -1)
+		return;
+	n = snprintf(tmp, sizeof(tmp), "%s.%ld", file, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1)
+		return;
+	if (write(fd, line, (size_t)len) != len || close(fd) == -1 ||
+	    rename(tmp, file) == -1)
+		(void)unlink(tmp);
+}
+
+/* 1 when two stat results name the same unchanged file. */
+static int
+conf_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int
+conf_load_for(const char *path, const char *domain, struct conf **out,
+    char *err, size_t errlen)
+{
+	struct conf_parser	 p;
+	struct conf		*glob = NULL;
+	struct stat		 st, st2;
+	char			*text;
+	const char		*s, *nl;
+	size_t			 len, pos, slen, globlen;
+	int			 rc, same, valid = 0;
+
+	*out = NULL;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	memset(&p, 0, sizeof(p));
+	p.name = path;
+	p.err = err;
+	p.errlen = errlen;
+	if ((rc = conf_read(&p, path, &text, &len, &st)) != 0)
+		return rc == 1 ? conf_defaults(&p, path, out) : -1;
+
+	/* The global part ends at the first "domain:" line. */
+	for (pos = 0, globlen = len; pos < len; pos += slen + 1) {
+		s = text + pos;
+		nl = memchr(s, '\n', len - pos);
+		slen = nl != NULL ? (size_t)(nl - s) : len - pos;
+		if (conf_domain_line(s, slen, "", &same)) {
+			globlen = pos;
+			break;
+		}
+	}
+	if (conf_parse(path, text, globlen, &glob, NULL, 0) == 0 &&
+	    glob->cache_dir != NULL)
+		valid = conf_stamp_ok(glob->cache_dir, path, &st);
+
+	rc = conf_parse_only(path, text, len, valid ? domain : NULL, out, err,
+	    errlen);
+	/* Vouch only for what was read, and only if it did not change. */
+	if (rc == 0 && !valid && glob != NULL && glob->cache_dir != NULL &&
+	    stat(path, &st2) == 0 && conf_same_file(&st, &st2))
+		conf_stamp_write(glob->cache_dir, path, &st);
+	conf_free(glob);
+	free(text);
 	return rc;
 }
 

@@ -96,6 +96,12 @@ struct conf {
 	unsigned long		 stale_max;	/* seconds */
 	struct conf_domain	*domains;	/* owned; sorted by name */
 	size_t			 ndomains;
+	/*
+	 * Domain sections in the file.  Equal to ndomains, except after
+	 * conf_load_for(), which may keep only the section it was asked for.
+	 * Nonzero means "serve exactly the listed domains".
+	 */
+	size_t			 nlisted;
 };
 
 /*
@@ -121,6 +127,19 @@ int	conf_parse(const char *name, const char *text, size_t len,
  */
 int	conf_load(const char *path, struct conf **out, char *err,
 	    size_t errlen);
+
+/*
+ * Like conf_load(), for a process that answers one request for domain:
+ * when the file was fully validated before (a stamp in its cache_dir
+ * names the same path, device, inode, size and times), only the global
+ * part and domain's own section are parsed, which keeps a CGI request
+ * cheap with thousands of domains.  Otherwise the whole file is parsed
+ * and, when that succeeds and cache_dir is set, the stamp is written.
+ * The result answers conf_domain_find() for domain exactly as a full load
+ * would, and nlisted counts every section of the file.
+ */
+int	conf_load_for(const char *path, const char *domain, struct conf **out,
+	    char *err, size_t errlen);
 
 /* NULL-safe. */
 void	conf_free(struct conf *conf);

@@ -250,14 +250,6 @@ request_handle(struct server *srv, const struct request *req,
 	char			 host[HOST_NAME_SIZE + 8];
 	char			 err[1024];
 
-	if ((conf = server_conf(srv, req->conf_path, err,
-	    sizeof(err))) == NULL) {
-		log_warnx("configuration error, nothing served: %s", err);
-		response_text(resp, 500, "server configuration error; see "
-		    "the server log");
-		return;
-	}
-
 	hosthdr = req->host != NULL ? req->host : req->server_name;
 	switch (host_policy_domain(hosthdr, domain, sizeof(domain))) {
 	case HOST_OK:
@@ -271,7 +263,14 @@ request_handle(struct server *srv, const struct request *req,
 	}
 	(void)snprintf(host, sizeof(host), "mta-sts.%s", domain);
 
-	if (conf->ndomains > 0 &&
+	if ((conf = server_conf(srv, req->conf_path, domain, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("configuration error, nothing served: %s", err);
+		response_text(resp, 500, "server configuration error; see "
+		    "the server log");
+		return;
+	}
+	if (conf->nlisted > 0 &&
 	    (d = conf_domain_find(conf, domain)) == NULL) {
 		response_text(resp, 404, "no MTA-STS policy is served for %s",
 		    domain);

@@ -6,9 +6,9 @@
  * The order of the checks is fixed, and no DNS query is made before the
  * host is known to be one we serve:
  *
- *	configuration broken				500
  *	Host (HTTP_HOST, else SERVER_NAME) garbage	400
  *	Host not mta-sts.<domain>			404
+ *	configuration broken				500
  *	domains listed and <domain> not among them	404
  *	path not /.well-known/mta-sts.txt		404
  *	method not GET or HEAD				405

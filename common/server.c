@@ -20,12 +20,17 @@ struct server {
 	char		 err[1024];	/* why conf is NULL */
 	struct dns	*dns;
 	struct cache	*cache;
+	int		 one_request;
 };
 
 struct server *
-server_new(void)
+server_new(int one_request)
 {
-	return xcalloc(1, sizeof(struct server));
+	struct server	*srv;
+
+	if ((srv = xcalloc(1, sizeof(*srv))) != NULL)
+		srv->one_request = one_request;
+	return srv;
 }
 
 void
@@ -57,7 +62,8 @@ server_changed(const struct server *srv, const struct stat *st, int present)
 }
 
 const struct conf *
-server_conf(struct server *srv, const char *path, char *err, size_t errlen)
+server_conf(struct server *srv, const char *path, const char *domain,
+    char *err, size_t errlen)
 {
 	struct stat	 st;
 	struct conf	*conf;
@@ -90,7 +96,9 @@ server_conf(struct server *srv, const char *path, char *err, size_t errlen)
 	srv->cache = NULL;
 	conf_free(srv->conf);
 	srv->conf = NULL;
-	if (conf_load(path, &conf, srv->err, sizeof(srv->err)) == -1) {
+	if ((srv->one_request && domain != NULL ?
+	    conf_load_for(path, domain, &conf, srv->err, sizeof(srv->err)) :
+	    conf_load(path, &conf, srv->err, sizeof(srv->err))) == -1) {
 		(void)snprintf(err, errlen, "%s", srv->err);
 		return NULL;
 	}

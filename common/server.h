@@ -13,21 +13,27 @@ struct conf;
 struct dns;
 struct server;
 
-/* Returns NULL when out of memory.  Loads nothing yet. */
-struct server	*server_new(void);
+/*
+ * Returns NULL when out of memory.  Loads nothing yet.  one_request is set
+ * by front ends that answer a single request (CGI): the configuration is
+ * then loaded only as far as that request's domain needs
+ * (conf_load_for()).
+ */
+struct server	*server_new(int one_request);
 
 /* NULL-safe. */
 void		 server_free(struct server *srv);
 
 /*
- * The configuration for path (NULL: the compiled-in default path).  The
+ * The configuration for path (NULL: the compiled-in default path), for a
+ * request for domain (lower case; used only by one-request servers).  The
  * file is loaded on first use and again whenever it changes (device, inode,
  * size, modification or change time) or path differs from the last one.
  * Returns NULL with err set ("file:line: reason") while the file is
  * broken; a broken file is never replaced by defaults.
  */
 const struct conf *server_conf(struct server *srv, const char *path,
-		    char *err, size_t errlen);
+		    const char *domain, char *err, size_t errlen);
 
 /*
  * The resolver for the current configuration, created on first use and

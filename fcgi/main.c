@@ -80,10 +80,10 @@ main(int argc, char *argv[])
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0)
 		fatalx("cannot initialise libfcgi");
-	srv = server_new();
 	buf_init(&out, RESPONSE_MAX_SIZE);
 
 	if (FCGX_IsCGI()) {
+		srv = server_new(1);
 		vars.envp = NULL;
 		request_from_vars(&req, fcgi_get, &vars);
 		bytes = request_respond(srv, &req, &out, &len);
@@ -94,6 +94,7 @@ main(int argc, char *argv[])
 		goto out;
 	}
 
+	srv = server_new(0);
 	if (FCGX_InitRequest(&fr, 0, 0) != 0)
 		fatalx("cannot initialise the FastCGI request");
 	while (FCGX_Accept_r(&fr) >= 0) {

@@ -146,7 +146,7 @@ if [ "$bad" -eq 0 ]; then
 else
 	fail "20 concurrent CGI processes: all 200 with the same bytes" "$bad differ"
 fi
-left=$(find "$T/c6" -type f | wc -l)
+left=$(find "$T/c6" -type f ! -name '.conf-valid.*' | wc -l)
 if [ "$left" -eq 1 ] && grep -qx end "$T/c6/secure.example.cache"; then
 	pass "20 concurrent writers: one complete entry, no temporary files left"
 else
@@ -169,7 +169,9 @@ same_bytes "FastCGI: first request" "$T/have" "$T/want.new"
 lab setmx secure.example "10 mx1.secure.example" "20 mx2.secure.example" "5 zz.secure.example"
 fget
 same_bytes "FastCGI: within the TTL, answered from memory" "$T/have" "$T/want.new"
-sleep 2.2
+# libunbound's worker thread reads the clock lazily, so its cache can
+# serve a record a moment past its TTL: allow a whole second of margin.
+sleep 3.2
 fget
 same_bytes "FastCGI: after the TTL, looked up again" "$T/have" "$T/want.old"
 exit 0

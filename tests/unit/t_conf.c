@@ -1026,11 +1026,73 @@ test_cache_keys(void)
 	}
 }
 
+/* conf_load_for(): the partial parse once a stamp vouches for the file. */
+static void
+test_load_for(void)
+{
+	char			 dir[] = "/tmp/t_conf_for.XXXXXX", path[256];
+	char			 text[1024], err[1024], cmd[300];
+	struct conf		*c;
+	const struct conf_domain *d;
+	FILE			*f;
+	int			 rc;
+
+	if (mkdtemp(dir) == NULL) {
+		t_ok(0, "load_for: mkdtemp");
+		return;
+	}
+	(void)snprintf(path, sizeof(path), "%s/m.conf", dir);
+	(void)snprintf(text, sizeof(text), "cache_dir: %s\nmode: enforce\n"
+	    "domain: a.example\nmax_age: 1\ndomain: B.Example.\n"
+	    "max_age: 2  # two\ndomain: c.example\nmax_age: 3\n", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		abort();
+	fputs(text, f);
+	fclose(f);
+
+	rc = conf_load_for(path, "b.example", &c, err, sizeof(err));
+	t_ok(rc == 0 && c->ndomains == 3 && c->nlisted == 3,
+	    "load_for: first load parses everything");
+	conf_free(c);
+	rc = conf_load_for(path, "b.example", &c, err, sizeof(err));
+	t_ok(rc == 0 && c->ndomains == 1 && c->nlisted == 3,
+	    "load_for: stamped file: only the wanted section kept");
+	d = rc == 0 ? conf_domain_find(c, "b.example") : NULL;
+	t_ok(d != NULL && d->pol.max_age == 2 &&
+	    d->pol.mode == POLICY_MODE_ENFORCE && d->line == 5,
+	    "load_for: the section has its own settings and line");
+	conf_free(c);
+	rc = conf_load_for(path, "z.example", &c, err, sizeof(err));
+	t_ok(rc == 0 && c->ndomains == 0 && c->nlisted == 3 &&
+	    conf_domain_find(c, "z.example") == NULL,
+	    "load_for: unlisted domain: none kept, still a listing");
+	conf_free(c);
+
+	/* A change (new inode) invalidates the stamp: errors are found. */
+	(void)snprintf(cmd, sizeof(cmd), "%s.new", path);
+	if ((f = fopen(cmd, "w")) == NULL)
+		abort();
+	fputs(text, f);
+	fputs("dnssec: maybe\n", f);
+	fclose(f);
+	if (rename(cmd, path) == -1)
+		abort();
+	rc = conf_load_for(path, "b.example", &c, err, sizeof(err));
+	(void)snprintf(text, sizeof(text), "%s:9: invalid dnssec \"maybe\" "
+	    "(expected require or allow-insecure)", path);
+	t_streq(rc == -1 ? err : "(loaded)", text,
+	    "load_for: changed file is parsed in full again");
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		t_ok(0, "load_for: cleanup");
+}
+
 int
 main(void)
 {
 	t_suite = "conf";
 	test_cache_keys();
+	test_load_for();
 	test_rows();
 	test_long_lines();
 	test_long_domains();
