@@ -902,15 +902,22 @@ conf_stamp_path(char *buf, size_t len, const char *dir, const char *path)
 static int
 conf_stamp_ok(const char *dir, const char *path, const struct stat *st)
 {
-	char	 file[4096], want[4096 + 256], have[4096 + 256];
-	ssize_t	 n;
-	int	 fd, wlen;
+	struct stat	 own;
+	char		 file[4096], want[4096 + 256], have[4096 + 256];
+	ssize_t		 n;
+	int		 fd, wlen;
 
 	if (conf_stamp_path(file, sizeof(file), dir, path) == -1 ||
 	    (wlen = conf_stamp_line(want, sizeof(want), path, st)) == -1)
 		return 0;
 	if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return 0;
+	/* Only a stamp we wrote ourselves vouches for anything. */
+	if (fstat(fd, &own) == -1 || !S_ISREG(own.st_mode) ||
+	    own.st_uid != geteuid()) {
+		(void)close(fd);
+		return 0;
+	}
 	n = read(fd, have, sizeof(have));
 	(void)close(fd);
 	return n == wlen && memcmp(have, want, (size_t)wlen) == 0;
