@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "host.h"
 #include "policy.h"
@@ -31,6 +32,7 @@ enum conf_key {
 	CONF_KEY_STALE_MAX,
 	CONF_KEY_DOMAIN,
 	CONF_KEY_OVERRIDE,
+	CONF_KEY_MX_ALLOW,
 	CONF_KEY__MAX
 };
 
@@ -47,6 +49,7 @@ const char *const conf_keys[CONF_KEY__MAX + 1] = {
 	"stale_max",
 	"domain",
 	"override",
+	"mx_allow",
 	NULL
 };
 
@@ -71,6 +74,7 @@ static const enum conf_scope conf_key_scope[CONF_KEY__MAX] = {
 	CONF_SCOPE_GLOBAL,	/* stale_max */
 	CONF_SCOPE_SECTION,	/* domain */
 	CONF_SCOPE_DOMAIN,	/* override */
+	CONF_SCOPE_DOMAIN,	/* mx_allow */
 };
 
 static const char *const conf_dnssec_names[CONF_DNSSEC__MAX] = {
@@ -203,8 +207,10 @@ conf_free(struct conf *conf)
 	free(conf->unbound_conf);
 	free(conf->cache_dir);
 	free(conf->state_dir);
-	for (i = 0; i < conf->ndomains; i++)
+	for (i = 0; i < conf->ndomains; i++) {
 		free(conf->domains[i].override);
+		free(conf->domains[i].mx_allow);
+	}
 	free(conf->domains);
 	free(conf);
 }
@@ -387,6 +393,8 @@ conf_domain_start(struct conf_parser *p, const char *val)
 	d->pol = conf->global;
 	d->pol.override = NULL;
 	d->override = NULL;
+	d->pol.mx_allow = NULL;
+	d->mx_allow = NULL;
 	d->line = p->line;
 	memset(p->dline, 0, sizeof(p->dline));
 	return 0;
@@ -397,6 +405,78 @@ conf_domain_start(struct conf_parser *p, const char *val)
 }
 
 /* One "key: value" pair.  Returns 0, or -1 with err set. */
+/*
+ * mx_allow: blank-separated hostnames or "*.suffix" patterns, stored
+ * lower-case without trailing dots, separated by single spaces.
+ */
+static int
+conf_mx_allow(struct conf_parser *p, const char *val, char **dst)
+{
+	struct buf	 b;
+	const char	*t, *e;
+	char		 tok[HOST_NAME_SIZE + 2], q[CONF_QUOTE_SIZE];
+	size_t		 len;
+
+	buf_init(&b, CONF_MAX_LINE);
+	for (t = val; *t != '\0'; t = e) {
+		while (conf_blank(*t))
+			t++;
+		if (*t == '\0')
+			break;
+		for (e = t; *e != '\0' && !conf_blank(*e); e++)
+			;
+		len = (size_t)(e - t);
+		if (len > 0 && t[len - 1] == '.')
+			len--;
+		if (len >= sizeof(tok) || !host_valid_pattern(t, len)) {
+			(void)snprintf(tok, sizeof(tok), "%.*s",
+			    (int)(e - t < (int)sizeof(tok) - 1 ? e - t :
+			    (int)sizeof(tok) - 1), t);
+			conf_err(p, "invalid mx_allow pattern \"%s\" (expected "
+			    "hostnames or *.domain patterns)",
+			    conf_quote(q, tok));
+			buf_free(&b);
+			return -1;
+		}
+		memcpy(tok, t, len);
+		tok[len] = '\0';
+		host_lower(tok);
+		if ((b.len > 0 && buf_puts(&b, " ") == -1) ||
+		    buf_puts(&b, tok) == -1) {
+			conf_err(p, "out of memory");
+			buf_free(&b);
+			return -1;
+		}
+	}
+	free(*dst);
+	*dst = b.data;
+	return 0;
+}
+
+int
+conf_mx_allowed(const struct conf_policy *pol, const char *host)
+{
+	const char	*t, *e;
+	size_t		 len, hlen = strlen(host);
+
+	if (pol->mx_allow == NULL)
+		return 1;
+	for (t = pol->mx_allow; *t != '\0'; t = *e != '\0' ? e + 1 : e) {
+		e = strchr(t, ' ');
+		if (e == NULL)
+			e = t + strlen(t);
+		len = (size_t)(e - t);
+		if (len > 2 && t[0] == '*' && t[1] == '.') {
+			/* "*.d" allows any name below d, at any depth. */
+			if (hlen > len - 1 &&
+			    memcmp(host + hlen - (len - 1), t + 1, len - 1) == 0)
+				return 1;
+		} else if (hlen == len && memcmp(host, t, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* A number of seconds, 0..max, for the key named key. */
 static int
 conf_seconds(struct conf_parser *p, const char *key, const char *val,
@@ -480,6 +560,8 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 	case CONF_KEY_OVERRIDE:
 		/* The scope check guarantees a section. */
 		return conf_set_path(p, val, &d->override);
+	case CONF_KEY_MX_ALLOW:
+		return conf_mx_allow(p, val, &d->mx_allow);
 	case CONF_KEY__MAX:
 		break;
 	}
@@ -748,8 +830,10 @@ conf_parse_only(const char *name, const char *text, size_t len,
 	if (conf_dups(&p) == -1)
 		goto out;
 	/* The array no longer moves: point each policy at its override. */
-	for (i = 0; i < conf->ndomains; i++)
+	for (i = 0; i < conf->ndomains; i++) {
 		conf->domains[i].pol.override = conf->domains[i].override;
+		conf->domains[i].pol.mx_allow = conf->domains[i].mx_allow;
+	}
 	conf->nlisted = only != NULL ? nlisted : conf->ndomains;
 
 	*out = conf;

@@ -20,6 +20,8 @@
  *	stale_max	global		0..31557600 seconds (86400)
  *	domain		-		starts a section; a valid hostname
  *	override	domain		policy file served instead of DNS
+ *	mx_allow	domain		hostnames and *.domain patterns the
+ *					live MX hosts must match (none)
  *
  * Relative paths are taken relative to the directory of the configuration
  * file and stored as given after that join.
@@ -72,12 +74,14 @@ struct conf_policy {
 	unsigned long		 max_age;
 	enum conf_dnssec	 dnssec;
 	const char		*override;	/* NULL: none; points into conf */
+	const char		*mx_allow;	/* NULL: any; points into conf */
 };
 
 struct conf_domain {
 	char			 name[HOST_NAME_SIZE];	/* lower case */
 	struct conf_policy	 pol;	/* globals, then this section's keys */
 	char			*override;	/* owned; NULL if none */
+	char			*mx_allow;	/* owned; NULL if none */
 	unsigned int		 line;	/* line of the "domain:" key */
 };
 
@@ -154,6 +158,14 @@ const struct conf_domain *conf_domain_find(const struct conf *conf,
  */
 const struct conf_policy *conf_policy_for(const struct conf *conf,
 	    const struct conf_domain *d);
+
+/*
+ * 1 when host (lower case) may be published for a domain with these
+ * settings: no mx_allow list, or host equals one of its names, or ends
+ * in ".d" for one of its "*.d" patterns (any depth below d, unlike the
+ * one-label wildcards of RFC 8461 policies).
+ */
+int	conf_mx_allowed(const struct conf_policy *pol, const char *host);
 
 /* The path used when MTA_STS_CONF is not set. */
 const char	*conf_default_path(void);

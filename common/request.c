@@ -126,17 +126,31 @@ entry_fits(const struct cache_entry *e, const struct conf_policy *pol,
 	    (e->secure || pol->dnssec == CONF_DNSSEC_ALLOW_INSECURE);
 }
 
-/* Answer from a remembered outcome, with today's mode and max_age. */
+/*
+ * Answer from a DNS outcome, with today's mode and max_age, unless an MX
+ * host falls outside the domain's mx_allow list: then nothing is published
+ * (a defence for zones without DNSSEC against a forged MX set).
+ */
 static void
 answer_entry(struct response *resp, const struct cache_entry *e,
-    const struct conf_policy *pol)
+    const struct conf_policy *pol, const char *host, const char *domain)
 {
 	struct policy	 p;
+	size_t		 i;
 
 	if (e->rc != RESOLVE_OK) {
 		response_text(resp, 404, "%s", e->msg);
 		return;
 	}
+	for (i = 0; i < e->pol.nmx; i++)
+		if (!conf_mx_allowed(pol, e->pol.mx[i])) {
+			log_warnx("%s: %s: MX host %s is not in mx_allow; "
+			    "policy withheld", host, domain, e->pol.mx[i]);
+			response_text(resp, 503, "MX host %s of %s is not "
+			    "allowed by this server's mx_allow list",
+			    e->pol.mx[i], domain);
+			return;
+		}
 	p = e->pol;		/* borrows the mx array; not freed here */
 	p.mode = pol->mode;
 	p.max_age = pol->max_age;
@@ -193,7 +207,7 @@ request_dns(struct server *srv, const struct conf *conf, const char *host,
 			log_warnx("%s: cache entry ignored: %s", domain, err);
 	}
 	if (have != NULL && now < have->expires) {
-		answer_entry(resp, have, pol);
+		answer_entry(resp, have, pol, host, domain);
 		if (have == &disk && cache != NULL)
 			(void)cache_put(cache, domain, &disk, now);
 		goto out;
@@ -218,7 +232,7 @@ request_dns(struct server *srv, const struct conf *conf, const char *host,
 		(void)snprintf(fresh.msg, sizeof(fresh.msg), "%s", out.msg);
 		if (out.rc == RESOLVE_NOPOLICY)
 			log_info("%s: %s", host, out.log);
-		answer_entry(resp, &fresh, pol);
+		answer_entry(resp, &fresh, pol, host, domain);
 		/* After the answer: remember() may replace *have. */
 		remember(srv, conf, domain, &fresh);
 		goto out;
@@ -228,7 +242,7 @@ request_dns(struct server *srv, const struct conf *conf, const char *host,
 		log_warnx("%s: %s; serving the policy looked up %lld s ago "
 		    "(stale_max %lu)", host, out.log,
 		    (long long)(now - have->stored), conf->stale_max);
-		answer_entry(resp, have, pol);
+		answer_entry(resp, have, pol, host, domain);
 		goto out;
 	}
 	log_warnx("%s: %s", host, out.log);

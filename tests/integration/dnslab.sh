@@ -120,6 +120,23 @@ check "query string ignored" "$L" 200 \
     "$(policy enforce 86400 mx1.secure.example mx2.secure.example zz.secure.example)"$'\n' \
     mta-sts.secure.example GET '/.well-known/mta-sts.txt?probe=1'
 
+# --- mx_allow: a defence for unsigned zones ----------------------------------
+cat >"$T/mxallow.conf" <<C
+$base
+dnssec: allow-insecure
+domain: insecure.example
+mx_allow: *.other.example mx.elsewhere.example
+domain: secure.example
+mx_allow: *.secure.example
+C
+check "mx_allow: a live MX outside the list is never published" "$T/mxallow.conf" 503 \
+    "MX host mx.insecure.example of insecure.example is not allowed by this server's mx_allow list
+" mta-sts.insecure.example
+log_has "mx_allow: the refusal is logged" "mta-sts.insecure.example: insecure.example: MX host mx.insecure.example is not in mx_allow; policy withheld"
+check "mx_allow: every live MX inside the list: served" "$T/mxallow.conf" 200 \
+    "$(policy testing 604800 mx1.secure.example mx2.secure.example zz.secure.example)"$'\n' \
+    mta-sts.secure.example
+
 # --- DNSSEC failures -------------------------------------------------------
 check "insecure delegation refused by default" "$L" 503 \
     "insecure.example MX is not DNSSEC-signed (insecure) and this server requires DNSSEC: sign the zone, set \"dnssec: allow-insecure\" for insecure.example, or serve an override file

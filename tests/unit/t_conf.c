@@ -681,7 +681,7 @@ test_api(void)
 	const char			*want_keys[] = { "mode", "max_age",
 	    "dnssec", "resolver", "trust_anchor", "unbound_conf",
 	    "cache_dir", "state_dir", "cache_max_ttl", "stale_max", "domain",
-	    "override", NULL };
+	    "override", "mx_allow", NULL };
 	const char			*api_text = "mode: none\n"
 	    "domain: b.example\nmode: enforce\noverride: b.txt\n"
 	    "domain: a.example\n";
@@ -1087,12 +1087,61 @@ test_load_for(void)
 		t_ok(0, "load_for: cleanup");
 }
 
+/* mx_allow: parsing and matching. */
+static void
+test_mx_allow(void)
+{
+	static const struct {
+		const char	*host;
+		int		 ok;
+	} hosts[] = {
+		{ "mx1.example.com", 1 },
+		{ "a.mail.example.net", 1 },
+		{ "a.b.mail.example.net", 1 },
+		{ "mail.example.net", 0 },
+		{ "xmail.example.net", 0 },
+		{ "mx2.example.com", 0 },
+		{ "evil.example", 0 },
+	};
+	const char	*text = "domain: d.example\n"
+	    "mx_allow: MX1.Example.COM.  *.mail.example.net\n";
+	struct conf	*c;
+	const struct conf_domain *d;
+	char		 err[512];
+	size_t		 i;
+	int		 rc;
+
+	rc = conf_parse("t.conf", text, strlen(text), &c, err, sizeof(err));
+	if (!t_inteq(rc, 0, "mx_allow: parses"))
+		return;
+	d = conf_domain_find(c, "d.example");
+	t_streq(d != NULL ? d->pol.mx_allow : NULL,
+	    "mx1.example.com *.mail.example.net",
+	    "mx_allow: stored lower-case, dots and blanks normalised");
+	for (i = 0; d != NULL && i < sizeof(hosts) / sizeof(hosts[0]); i++)
+		t_inteq(conf_mx_allowed(&d->pol, hosts[i].host), hosts[i].ok,
+		    "mx_allow: %s", hosts[i].host);
+	t_inteq(conf_mx_allowed(&c->global, "anything.example"), 1,
+	    "mx_allow: no list allows any host");
+	conf_free(c);
+	text = "domain: d.example\nmx_allow: ok.example mx_1.example\n";
+	rc = conf_parse("t.conf", text, strlen(text), &c, err, sizeof(err));
+	t_streq(rc == -1 ? err : "(parsed)", "t.conf:2: invalid mx_allow "
+	    "pattern \"mx_1.example\" (expected hostnames or *.domain "
+	    "patterns)", "mx_allow: invalid pattern named");
+	text = "mx_allow: a.example\n";
+	rc = conf_parse("t.conf", text, strlen(text), &c, err, sizeof(err));
+	t_streq(rc == -1 ? err : "(parsed)", "t.conf:1: \"mx_allow\" is only "
+	    "allowed in a domain section", "mx_allow: domain sections only");
+}
+
 int
 main(void)
 {
 	t_suite = "conf";
 	test_cache_keys();
 	test_load_for();
+	test_mx_allow();
 	test_rows();
 	test_long_lines();
 	test_long_domains();
