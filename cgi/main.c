@@ -45,11 +45,16 @@ main(int argc, char *argv[])
 	const char	*bytes;
 	size_t		 len;
 	int		 rc = 0;
+	char		 err[1024];
 
 	(void)argc;
 	log_init(argv[0] != NULL ? argv[0] : "mta-sts.cgi",
 	    getenv("MTA_STS_DEBUG") != NULL);
-	srv = server_new(1);
+	if (server_drop_root(getenv("MTA_STS_CONF"), err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		srv = NULL;	/* answers a fixed 500 */
+	} else
+		srv = server_new(1);
 	request_from_vars(&req, env_get, NULL);
 	buf_init(&out, RESPONSE_MAX_SIZE);
 	bytes = request_respond(srv, &req, &out, &len);

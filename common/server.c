@@ -1,4 +1,8 @@
 #include <sys/stat.h>
+#include <sys/types.h>
+
+#include <grp.h>
+#include <unistd.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -124,4 +128,30 @@ server_cache(struct server *srv)
 	if (srv->cache == NULL)
 		srv->cache = cache_new();
 	return srv->cache;
+}
+
+int
+server_drop_root(const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (path == NULL || *path == '\0')
+		path = conf_default_path();
+	if (stat(path, &st) == -1 || st.st_uid == 0) {
+		log_warnx("running as root: give %s to an ordinary user, or "
+		    "start this program as one", path);
+		return 0;
+	}
+	if (setgroups(0, NULL) == -1 || setgid(st.st_gid) == -1 ||
+	    setuid(st.st_uid) == -1 || setuid(0) != -1) {
+		(void)snprintf(err, errlen, "cannot switch to uid %lu gid %lu "
+		    "(owner of %s): %s", (unsigned long)st.st_uid,
+		    (unsigned long)st.st_gid, path, strerror(errno));
+		return -1;
+	}
+	log_debug("started as root: now uid %lu gid %lu, the owner of %s",
+	    (unsigned long)st.st_uid, (unsigned long)st.st_gid, path);
+	return 0;
 }

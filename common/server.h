@@ -49,4 +49,16 @@ struct dns	*server_dns(struct server *srv, char *err, size_t errlen);
  */
 struct cache	*server_cache(struct server *srv);
 
+/*
+ * The stance on root (SPEC: the programs never need it).  Called by the
+ * front ends before anything is served.  When the process runs as root and
+ * the configuration file at path (NULL: the default path) belongs to an
+ * ordinary user, switch for good to that user and its group (every
+ * supplementary group dropped), so that a mistaken "run it as root" setup
+ * reads and writes with the owner's rights only.  When the file belongs to
+ * root or does not exist, keep running and log a warning.  Returns 0, or
+ * -1 with err set when switching failed (the front end must then stop).
+ */
+int		 server_drop_root(const char *path, char *err, size_t errlen);
+
 #endif /* SERVER_H */

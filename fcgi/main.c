@@ -73,6 +73,7 @@ main(int argc, char *argv[])
 	const char		*bytes;
 	size_t			 len;
 	int			 rc = 0;
+	char			 err[1024];
 
 	(void)argc;
 	log_init(argv[0] != NULL ? argv[0] : "mta-sts.fcgi",
@@ -80,6 +81,9 @@ main(int argc, char *argv[])
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0)
 		fatalx("cannot initialise libfcgi");
+	/* Per-request MTA_STS_CONF values cannot be known yet: use ours. */
+	if (server_drop_root(getenv("MTA_STS_CONF"), err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	buf_init(&out, RESPONSE_MAX_SIZE);
 
 	if (FCGX_IsCGI()) {
