@@ -70,10 +70,16 @@ same_bytes() {
 # get URI HOST: CGI variables for a GET of URI on HOST.
 # run_cgi OUT ERR CONF [VAR=VALUE...]: run the CGI with exactly these
 # variables (plus MTA_STS_CONF=CONF); stdout to OUT, stderr to ERR.
+# A sanitizer report in the log is a failure of its own.
 run_cgi() {
-	local out=$1 err=$2 conf=$3
+	local out=$1 err=$2 conf=$3 rc
 	shift 3
 	env -i MTA_STS_CONF="$conf" "$@" "$CGI" >"$out" 2>"$err"
+	rc=$?
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$err"; then
+		fail "sanitizer report from the CGI ($*)" "$(head -c 400 "$err" | tr '\n' '|')"
+	fi
+	return $rc
 }
 
 # now_ms: monotonic-enough wall clock in milliseconds.

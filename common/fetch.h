@@ -1,0 +1,108 @@
+/*
+ * fetch: a minimal HTTPS GET client for mta-sts-id(8): fetch a policy the
+ * way a sending MTA does (RFC 8461 section 3.3) and nothing more.  This is
+ * the only file that includes OpenSSL; no OpenSSL type leaves it, and the
+ * servers never link it.
+ *
+ *	TLS 1.2 or newer, SNI, the certificate verified against the system's
+ *	default CA store (or a CA file) and for the URL's host name
+ *	(X509_VERIFY_PARAM_set1_host(), no partial wildcards);
+ *	HTTP/1.1 with "Connection: close"; Content-Length, chunked, or a body
+ *	that ends with a clean TLS close; no redirects (a 3xx is reported,
+ *	never followed); bodies up to FETCH_BODY_MAX bytes; one deadline for
+ *	the whole exchange and a shorter one per connection attempt.
+ *
+ * curl-style connect-to rules ("HOST1:PORT1:HOST2:PORT2") make the client
+ * connect somewhere else while SNI, certificate check and Host header stay
+ * those of the URL, for tests and for private set-ups.
+ */
+#ifndef FETCH_H
+#define FETCH_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "host.h"
+
+#define FETCH_BODY_MAX		65536	/* policy size limit */
+#define FETCH_HEAD_MAX		16384	/* status line and header fields */
+#define FETCH_RAW_MAX		(4 * (FETCH_BODY_MAX + FETCH_HEAD_MAX))
+#define FETCH_TIMEOUT_MS	10000	/* the whole fetch */
+#define FETCH_CONNECT_TIMEOUT_MS 5000	/* one connection attempt */
+#define FETCH_PORT		"443"
+#define FETCH_PORT_SIZE		6
+#define FETCH_CONNECT_TO_MAX	16
+
+/* One --connect-to rule; empty strings mean "any" (1) or "unchanged" (2). */
+struct fetch_connect_to {
+	char	 host1[HOST_NAME_SIZE];		/* lower case */
+	char	 port1[FETCH_PORT_SIZE];
+	char	 host2[HOST_NAME_SIZE];		/* name or address, no [] */
+	char	 port2[FETCH_PORT_SIZE];
+};
+
+struct fetch_opts {
+	const char			*ca_file;	/* NULL: system store */
+	const struct fetch_connect_to	*connect_to;	/* first match wins */
+	size_t				 nconnect_to;
+	int				 timeout_ms;	/* 0: FETCH_TIMEOUT_MS */
+	int				 connect_timeout_ms;	/* 0: default */
+};
+
+struct fetch_result {
+	int		 status;	/* HTTP status; 0 when none was read */
+	char		 reason[64];	/* its reason phrase, made printable */
+	char		 location[256];	/* Location of a 3xx, made printable */
+	struct buf	 body;		/* status 200 only; FETCH_BODY_MAX */
+	char		 peer[128];	/* "ADDR port N" connected to, or "" */
+	char		 err[768];	/* why fetch_get() returned -1 */
+};
+
+enum fetch_parse_rc {
+	FETCH_PARSE_DONE,	/* status (and for 200 the body) complete */
+	FETCH_PARSE_MORE,	/* need more bytes */
+	FETCH_PARSE_ERROR,	/* res->err says why */
+	FETCH_PARSE__MAX
+};
+
+/* Empty result (allocates nothing); release with fetch_result_clear(). */
+void	fetch_result_init(struct fetch_result *res);
+void	fetch_result_clear(struct fetch_result *res);
+
+/*
+ * Parse one --connect-to argument "HOST1:PORT1:HOST2:PORT2" (IPv6
+ * addresses in brackets; any field may be empty).  Returns 0, or -1 with
+ * err set.
+ */
+int	fetch_connect_to_parse(const char *spec, struct fetch_connect_to *ct,
+	    char *err, size_t errlen);
+
+/*
+ * Where to connect for host (lower case) on port FETCH_PORT under opts:
+ * the first matching rule, else host itself.  *chost and *cport point
+ * into opts' rules or at host / FETCH_PORT.
+ */
+void	fetch_connect_target(const struct fetch_opts *opts, const char *host,
+	    const char **chost, const char **cport);
+
+/*
+ * Parse the len bytes of an HTTP/1.x response received so far; eof is 1
+ * when the peer closed the connection cleanly after them.  1xx responses
+ * are skipped.  For status 200 the body is decoded into res->body (reset
+ * first); for any other status parsing stops after the header fields.
+ * Content-Length and Transfer-Encoding: chunked must be well-formed, both
+ * together, other transfer codings and a Content-Encoding are errors.
+ */
+enum fetch_parse_rc fetch_response_parse(const char *raw, size_t len, int eof,
+	    struct fetch_result *res);
+
+/*
+ * GET https://host<path> under opts.  Returns 0 when a complete response
+ * was received (any status: check res->status), or -1 with res->err set
+ * (name lookup, connection, TLS handshake or certificate, timeout, a
+ * malformed or oversized response).  res must be fetch_result_init()ed.
+ */
+int	fetch_get(const char *host, const char *path,
+	    const struct fetch_opts *opts, struct fetch_result *res);
+
+#endif /* FETCH_H */
