@@ -45,6 +45,18 @@ fcgi_log(const char *line, void *arg)
 	(void)FCGX_PutS("\n", err);
 }
 
+/*
+ * SIGTERM (what spawners and web servers send) ends the accept loop so the
+ * process frees everything and exits 0.  No SA_RESTART: the blocking
+ * accept() must return.
+ */
+static void
+on_term(int sig)
+{
+	(void)sig;
+	FCGX_ShutdownPending();
+}
+
 static int
 write_all(int fd, const char *p, size_t len)
 {
@@ -78,7 +90,13 @@ main(int argc, char *argv[])
 	(void)argc;
 	log_init(argv[0] != NULL ? argv[0] : "mta-sts.fcgi",
 	    getenv("MTA_STS_DEBUG") != NULL);
+	struct sigaction	 sa;
+
 	(void)signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
 	if (FCGX_Init() != 0)
 		fatalx("cannot initialise libfcgi");
 	/* Per-request MTA_STS_CONF values cannot be known yet: use ours. */
