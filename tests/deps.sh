@@ -16,6 +16,8 @@ PACKAGES=(
 	libfcgi-bin spawn-fcgi
 	# network namespaces, curl for fetches
 	iproute2 util-linux curl ca-certificates
+	# man page checks
+	mandoc
 )
 
 missing=()
