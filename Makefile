@@ -1,5 +1,5 @@
 # mta-sts-cgi: one non-recursive Makefile.
-#   make            build fcgi/mta-sts.fcgi, cgi/mta-sts.cgi (and later cli/)
+#   make            build fcgi/mta-sts.fcgi, cgi/mta-sts.cgi, cli/mta-sts-id
 #   make check      build and run every test; ends with "N passed, N failed"
 #   make clean
 
@@ -16,6 +16,8 @@ UNBOUND_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libunbound 2>/dev/null)
 UNBOUND_LIBS	:= $(shell $(PKG_CONFIG) --libs libunbound 2>/dev/null || echo -lunbound)
 FCGI_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags fcgi 2>/dev/null)
 FCGI_LIBS	:= $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
+SSL_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
+SSL_LIBS	:= $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 DEFS		 = -DCONF_DEFAULT_PATH='"$(SYSCONFDIR)/mta-sts.conf"' \
 		   -DCONF_STATE_DIR='"$(LOCALSTATEDIR)/mta-sts"'
 ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -D_GNU_SOURCE
@@ -24,13 +26,13 @@ ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -D_GNU_SOURCE
 CORE_SRCS	 = common/buf.c common/xmalloc.c common/log.c common/host.c \
 		   common/policy.c common/override.c common/conf.c \
 		   common/rdata.c common/anchor.c common/dnsresult.c common/cache.c \
-		   common/resolve.c \
+		   common/resolve.c common/idstate.c \
 		   common/request.c common/response.c common/server.c
 CORE_OBJS	 = $(CORE_SRCS:.c=.o)
 DNS_OBJ		 = common/dns.o
 LIBCORE		 = common/libcore.a
 
-PROGS		 = fcgi/mta-sts.fcgi cgi/mta-sts.cgi
+PROGS		 = fcgi/mta-sts.fcgi cgi/mta-sts.cgi cli/mta-sts-id
 UNIT_SRCS	 = $(wildcard tests/unit/t_*.c)
 UNIT_TESTS	 = $(UNIT_SRCS:.c=)
 LAB_PROGS	 = tests/lab/blackhole
@@ -43,6 +45,10 @@ $(LIBCORE): $(CORE_OBJS)
 
 common/dns.o: common/dns.c
 	$(CC) $(ALL_CFLAGS) $(UNBOUND_CFLAGS) -c -o $@ $<
+
+# fetch.c is the only file that includes OpenSSL; only cli/ links it.
+common/fetch.o: common/fetch.c
+	$(CC) $(ALL_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
 
 fcgi/main.o: fcgi/main.c
 	$(CC) $(ALL_CFLAGS) $(FCGI_CFLAGS) -c -o $@ $<
@@ -58,10 +64,17 @@ cgi/mta-sts.cgi: cgi/main.o $(DNS_OBJ) $(LIBCORE)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cgi/main.o $(DNS_OBJ) $(LIBCORE) \
 	    $(UNBOUND_LIBS) -lpthread
 
+cli/mta-sts-id: cli/main.o common/fetch.o $(DNS_OBJ) $(LIBCORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o common/fetch.o $(DNS_OBJ) \
+	    $(LIBCORE) $(SSL_LIBS) $(UNBOUND_LIBS) -lpthread
+
 # Unit tests link the core library only; a test of code above the DNS
 # module supplies its own stub dns_*() functions.
 tests/unit/t_%: tests/unit/t_%.c tests/unit/test.h $(LIBCORE)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE)
+
+tests/unit/t_fetch: tests/unit/t_fetch.c tests/unit/test.h common/fetch.o $(LIBCORE)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< common/fetch.o $(LIBCORE) $(SSL_LIBS)
 
 tests/lab/blackhole: tests/lab/blackhole.c
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
@@ -74,12 +87,13 @@ deps:
 	@bash tests/deps.sh
 
 clean:
-	rm -f common/*.o common/*.a fcgi/*.o cgi/*.o $(PROGS) $(UNIT_TESTS) \
-	    $(LAB_PROGS)
+	rm -f common/*.o common/*.a fcgi/*.o cgi/*.o cli/*.o $(PROGS) \
+	    $(UNIT_TESTS) $(LAB_PROGS)
 
 # Header dependencies, kept coarse on purpose: every object depends on
 # every header in common/.
-$(CORE_OBJS) $(DNS_OBJ) fcgi/main.o cgi/main.o: $(wildcard common/*.h)
+$(CORE_OBJS) $(DNS_OBJ) common/fetch.o fcgi/main.o cgi/main.o cli/main.o: \
+    $(wildcard common/*.h)
 
 .PHONY: all check clean
 

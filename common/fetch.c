@@ -86,11 +86,12 @@ fetch_port_ok(const char *s, size_t len)
 }
 
 /*
- * Take one host field from *p: "[v6]" or text up to the next ':'.
- * Returns its length (brackets removed) with *start set, or -1.
+ * Take one host field from *p: "[v6]" (brackets removed, *bracketed set)
+ * or the text up to the next ':'.  Returns 0, or -1 for a "[" without "]".
  */
 static int
-fetch_field_host(const char **p, const char **start, int *bracketed)
+fetch_field_host(const char **p, const char **start, size_t *len,
+    int *bracketed)
 {
 	const char	*s = *p, *e;
 
@@ -99,29 +100,15 @@ fetch_field_host(const char **p, const char **start, int *bracketed)
 		if ((e = strchr(s, ']')) == NULL)
 			return -1;
 		*start = s + 1;
+		*len = (size_t)(e - s - 1);
 		*p = e + 1;
 		*bracketed = 1;
-		return (int)(e - s - 1);
+		return 0;
 	}
-	e = strchr(s, ':');
-	if (e == NULL)
-		e = s + strlen(s);
 	*start = s;
-	*p = e;
-	return (int)(e - s);
-}
-
-static int
-fetch_field_port(const char **p, const char **start)
-{
-	const char	*s = *p, *e;
-
-	e = strchr(s, ':');
-	if (e == NULL)
-		e = s + strlen(s);
-	*start = s;
-	*p = e;
-	return (int)(e - s);
+	*len = strcspn(s, ":");
+	*p = s + *len;
+	return 0;
 }
 
 int
@@ -132,26 +119,28 @@ fetch_connect_to_parse(const char *spec, struct fetch_connect_to *ct,
 	struct in_addr	 a4;
 	const char	*p = spec, *s;
 	char		 tmp[HOST_NAME_SIZE];
-	int		 n, br;
+	size_t		 n;
+	int		 br;
 
 	memset(ct, 0, sizeof(*ct));
 	/* HOST1: a host name (the URL's host is always one) or empty. */
-	if ((n = fetch_field_host(&p, &s, &br)) == -1 || br || *p != ':' ||
-	    (size_t)n >= sizeof(ct->host1) || (n > 0 && !host_valid(s, n)))
+	if (fetch_field_host(&p, &s, &n, &br) == -1 || br || *p != ':' ||
+	    n >= sizeof(ct->host1) || (n > 0 && !host_valid(s, n)))
 		goto bad;
 	memcpy(ct->host1, s, n);
 	ct->host1[n] = '\0';
 	host_lower(ct->host1);
 	p++;
-	if ((n = fetch_field_port(&p, &s)) == -1 || *p != ':' ||
-	    !fetch_port_ok(s, n))
+	/* PORT1 */
+	n = strcspn(p, ":");
+	if (p[n] != ':' || !fetch_port_ok(p, n))
 		goto bad;
-	memcpy(ct->port1, s, n);
+	memcpy(ct->port1, p, n);
 	ct->port1[n] = '\0';
-	p++;
+	p += n + 1;
 	/* HOST2: a host name, an IPv4 address or a bracketed IPv6 one. */
-	if ((n = fetch_field_host(&p, &s, &br)) == -1 || *p != ':' ||
-	    (size_t)n >= sizeof(ct->host2))
+	if (fetch_field_host(&p, &s, &n, &br) == -1 || *p != ':' ||
+	    n >= sizeof(ct->host2))
 		goto bad;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
@@ -160,11 +149,11 @@ fetch_connect_to_parse(const char *spec, struct fetch_connect_to *ct,
 		goto bad;
 	memcpy(ct->host2, tmp, n + 1);
 	p++;
-	if ((n = fetch_field_port(&p, &s)) == -1 || *p != '\0' ||
-	    !fetch_port_ok(s, n))
+	/* PORT2: the rest. */
+	n = strlen(p);
+	if (strchr(p, ':') != NULL || !fetch_port_ok(p, n))
 		goto bad;
-	memcpy(ct->port2, s, n);
-	ct->port2[n] = '\0';
+	memcpy(ct->port2, p, n + 1);
 	return 0;
  bad:
 	(void)snprintf(err, errlen, "invalid --connect-to \"%.300s\": want "
@@ -312,7 +301,8 @@ fetch_head_parse(const char *raw, size_t len, size_t *pos, int eof,
 			}
 			for (n = 0, i = 0; i < vlen; i++) {
 				if (v[i] < '0' || v[i] > '9') {
-					fetch_err(res, "invalid Content-Length");
+					fetch_err(res,
+					    "invalid Content-Length");
 					return FETCH_PARSE_ERROR;
 				}
 				n = n * 10 + (unsigned long)(v[i] - '0');
@@ -816,7 +806,8 @@ fetch_get(const char *host, const char *path, const struct fetch_opts *opts,
 	for (off = 0; off < req.len; off += (size_t)n)
 		if ((n = fetch_ssl_io(ssl, fd, deadline, fetch_op_write,
 		    req.data + off, (int)(req.len - off), &sslerr)) <= 0) {
-			fetch_ssl_fail(res, host, "sending the request", sslerr);
+			fetch_ssl_fail(res, host, "sending the request",
+			    sslerr);
 			goto out;
 		}
 

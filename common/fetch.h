@@ -45,7 +45,7 @@ struct fetch_opts {
 	const char			*ca_file;	/* NULL: system store */
 	const struct fetch_connect_to	*connect_to;	/* first match wins */
 	size_t				 nconnect_to;
-	int				 timeout_ms;	/* 0: FETCH_TIMEOUT_MS */
+	int				 timeout_ms;	/* 0: default */
 	int				 connect_timeout_ms;	/* 0: default */
 };
 

@@ -92,7 +92,8 @@ host_lower(char *s)
 
 /*
  * Check an optional ":port" suffix of len bytes at s (len 0: no port).
- * Returns 0 when it is absent or a port of 1..5 digits, 0..65535, else -1.
+ * Returns 0 when it is absent, empty (RFC 3986 port = *DIGIT: the default
+ * port) or 1..5 digits, 0..65535, else -1.
  */
 static int
 host_port_ok(const char *s, size_t len)
@@ -100,9 +101,9 @@ host_port_ok(const char *s, size_t len)
 	unsigned long	 n = 0;
 	size_t		 i;
 
-	if (len == 0)
+	if (len == 0 || (len == 1 && s[0] == ':'))
 		return 0;
-	if (s[0] != ':' || len < 2 || len - 1 > HOST_PORT_MAX_DIGITS)
+	if (s[0] != ':' || len - 1 > HOST_PORT_MAX_DIGITS)
 		return -1;
 	for (i = 1; i < len; i++) {
 		if (!host_is_digit((unsigned char)s[i]))

@@ -406,8 +406,8 @@ idstate_parse(const char *text, size_t len, const char *domain,
 			if (llen != strlen(IDSTATE_MAGIC) ||
 			    memcmp(line, IDSTATE_MAGIC, llen) != 0) {
 				idstate_err(errline, lineno, err, errlen,
-				    "not an mta-sts-id state file (want \"%s\")",
-				    IDSTATE_MAGIC);
+				    "not an mta-sts-id state file "
+				    "(want \"%s\")", IDSTATE_MAGIC);
 				goto bad;
 			}
 			continue;
@@ -538,7 +538,7 @@ enum idstate_load_rc
 idstate_load(const char *dir, const char *domain, struct idstate *st,
     char *err, size_t errlen)
 {
-	struct stat		 st_;
+	struct stat		 sb;
 	enum idstate_load_rc	 rc = IDSTATE_LOAD_ERROR;
 	char			 path[IDSTATE_PATH_MAX], why[256], *text = NULL;
 	size_t			 len = 0, line;
@@ -558,26 +558,26 @@ idstate_load(const char *dir, const char *domain, struct idstate *st,
 		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return IDSTATE_LOAD_ERROR;
 	}
-	if (fstat(fd, &st_) == -1) {
+	if (fstat(fd, &sb) == -1) {
 		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st_.st_mode)) {
+	if (!S_ISREG(sb.st_mode)) {
 		(void)snprintf(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
-	if (st_.st_size > IDSTATE_FILE_MAX) {
+	if (sb.st_size > IDSTATE_FILE_MAX) {
 		(void)snprintf(err, errlen, "%s: larger than %d bytes", path,
 		    IDSTATE_FILE_MAX);
 		goto out;
 	}
-	if ((text = xmalloc((size_t)st_.st_size + 1)) == NULL) {
+	if ((text = xmalloc((size_t)sb.st_size + 1)) == NULL) {
 		(void)snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	/* Read one byte more than fstat said, to notice a growing file. */
 	for (;;) {
-		n = read(fd, text + len, (size_t)st_.st_size + 1 - len);
+		n = read(fd, text + len, (size_t)sb.st_size + 1 - len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -588,7 +588,7 @@ idstate_load(const char *dir, const char *domain, struct idstate *st,
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len > (size_t)st_.st_size) {
+		if (len > (size_t)sb.st_size) {
 			(void)snprintf(err, errlen, "%s: changed while being "
 			    "read", path);
 			goto out;
@@ -600,8 +600,8 @@ idstate_load(const char *dir, const char *domain, struct idstate *st,
 			(void)snprintf(err, errlen, "%s:%zu: corrupt state "
 			    "file: %s", path, line, why);
 		else
-			(void)snprintf(err, errlen, "%s: corrupt state file: %s",
-			    path, why);
+			(void)snprintf(err, errlen, "%s: corrupt state "
+			    "file: %s", path, why);
 		goto out;
 	}
 	rc = IDSTATE_LOAD_OK;

@@ -27,7 +27,7 @@
  *	mta-sts-id-state 1		version header
  *	domain example.com		must match the file name's domain
  *	id 20261122153000		the current id
- *	issued 1763825400		when it was issued, UTC epoch seconds
+ *	issued 1795361400		when it was issued, UTC epoch seconds
  *	mode enforce			the canonical policy it announces:
  *	max_age 604800			mode, max_age, then one mx line per
  *	mx mx1.example.com		host, sorted, no duplicates

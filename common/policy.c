@@ -35,6 +35,23 @@ policy_mode_parse(const char *s, enum policy_mode *m)
 	return -1;
 }
 
+size_t
+policy_rendered_size(const struct policy *p)
+{
+	const char	*mode = policy_mode_name(p->mode);
+	char		 age[32];
+	size_t		 n, i;
+	int		 alen;
+
+	alen = snprintf(age, sizeof(age), "%lu", p->max_age);
+	n = sizeof("version: STSv1\r\n") - 1 +
+	    sizeof("mode: \r\n") - 1 + (mode != NULL ? strlen(mode) : 0) +
+	    sizeof("max_age: \r\n") - 1 + (alen > 0 ? (size_t)alen : 0);
+	for (i = 0; i < p->nmx; i++)
+		n += sizeof("mx: \r\n") - 1 + strlen(p->mx[i]);
+	return n;
+}
+
 int
 policy_max_age_parse(const char *s, size_t len, unsigned long *v)
 {
@@ -536,6 +553,11 @@ policy_parse(const char *text, size_t len, struct policy *p,
 	}
 
 	policy_normalize(&ps.pol);
+	if (policy_rendered_size(&ps.pol) > POLICY_MAX_SIZE) {
+		policy_perr(&ps, 0, "canonical policy larger than %d bytes",
+		    POLICY_MAX_SIZE);
+		goto out;
+	}
 	policy_clear(p);
 	*p = ps.pol;
 	policy_init(&ps.pol);

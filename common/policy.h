@@ -80,11 +80,15 @@ int	policy_render(const struct policy *p, struct buf *out);
  * or an oversized input; the "mode requires at least one mx line" error
  * points at the mode line) and err holds a short reason without the line
  * number, e.g. "unknown key \"nmx\"", with quoted values cut to 64 bytes.
- * Control characters other than tab are errors too.  errline and err may
+ * Control characters other than tab are errors too, and so is a policy
+ * whose canonical form would exceed POLICY_MAX_SIZE (line 0).  errline and err may
  * be NULL (errlen 0).
  */
 int	policy_parse(const char *text, size_t len, struct policy *p,
 	    size_t *errline, char *err, size_t errlen);
+
+/* The exact length of policy_render()'s output for p. */
+size_t	policy_rendered_size(const struct policy *p);
 
 /* 1 when both policies render identically (both must be normalised). */
 int	policy_equal(const struct policy *a, const struct policy *b);

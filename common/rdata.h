@@ -20,9 +20,9 @@
  *
  * On 0, *pref is the preference and name holds the exchange in lower-case
  * presentation form without the trailing dot: "" for the root (Null MX,
- * RFC 7505), bytes outside [a-z0-9-] escaped as \DDD and dots inside a
- * label as \. (so such names fail host_valid()).  namesz must be at least
- * RDATA_NAME_SIZE.  name is unspecified on -1.
+ * RFC 7505), and every byte outside [a-z0-9-] inside a label (a dot
+ * included) escaped as \DDD, so such names fail host_valid().  namesz
+ * must be at least RDATA_NAME_SIZE.  name is unspecified on -1.
  */
 int	rdata_mx_parse(const unsigned char *rd, size_t len, uint16_t *pref,
 	    char *name, size_t namesz);

@@ -23,6 +23,9 @@ static const char	request_fatal[] = "Status: 500 Internal Server Error\r\n"
     "X-Content-Type-Options: nosniff\r\n"
     "\r\n"
     "internal error\n";
+/* Its length without the body, for HEAD. */
+#define REQUEST_FATAL_HEAD	(sizeof(request_fatal) - 1 - \
+	    (sizeof("internal error\n") - 1))
 
 void
 request_from_vars(struct request *req,
@@ -47,7 +50,8 @@ request_respond(struct server *srv, const struct request *req,
 	buf_reset(out);
 	if (srv == NULL) {
 		log_warnx("out of memory");
-		*len = sizeof(request_fatal) - 1;
+		*len = request_is_head(req) ? REQUEST_FATAL_HEAD :
+		    sizeof(request_fatal) - 1;
 		return request_fatal;
 	}
 	response_init(&resp);
@@ -56,7 +60,8 @@ request_respond(struct server *srv, const struct request *req,
 	response_free(&resp);
 	if (rc == -1) {
 		log_warnx("cannot build the response (out of memory)");
-		*len = sizeof(request_fatal) - 1;
+		*len = request_is_head(req) ? REQUEST_FATAL_HEAD :
+		    sizeof(request_fatal) - 1;
 		return request_fatal;
 	}
 	*len = out->len;
@@ -90,7 +95,7 @@ request_path_ok(const struct request *req)
 		return 0;
 	if (req->path_info == NULL)
 		return slen == strlen(REQUEST_PATH);
-	return strcmp(req->path_info, REQUEST_PATH + slen) == 0;
+	return strcmp(req->path_info, &REQUEST_PATH[slen]) == 0;
 }
 
 /* Serve a policy from a local override file. */

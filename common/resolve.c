@@ -276,6 +276,13 @@ resolve_policy(struct dns *dns, const char *domain,
 	policy_normalize(p);
 	p->mode = pol->mode;
 	p->max_age = pol->max_age;
+	if (policy_rendered_size(p) > POLICY_MAX_SIZE) {
+		outcome_set(out, RESOLVE_UNAVAILABLE, "the MX set of %s makes a "
+		    "policy larger than %d bytes", domain, POLICY_MAX_SIZE);
+		outcome_log(out, "%s: %zu MX hosts: policy larger than %d "
+		    "bytes, not served", domain, p->nmx, POLICY_MAX_SIZE);
+		goto out;
+	}
 	out->rc = RESOLVE_OK;
  out:
 	for (i = 0; i < nq; i++)

@@ -16,8 +16,10 @@ PACKAGES=(
 	libfcgi-bin spawn-fcgi
 	# network namespaces, curl for fetches
 	iproute2 util-linux curl ca-certificates
+	libssl-dev	# mta-sts-id: the HTTPS client of the live policy check
 	# man page checks
 	mandoc
+	apache2 libapache2-mod-fcgid lighttpd lighttpd-mod-openssl nginx fcgiwrap openssl postfix-mta-sts-resolver	# web tests: the servers of htaccess-examples/, a real MTA-STS client
 )
 
 missing=()

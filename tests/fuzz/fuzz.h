@@ -27,13 +27,17 @@ int	LLVMFuzzerInitialize(int *argc, char ***argv);
 	}								\
 } while (0)
 
-/* Like FUZZ_ASSERT(), with a formatted detail line first. */
+/*
+ * Like FUZZ_ASSERT(), with a formatted detail line first.  cond is
+ * evaluated once, so it may call the function under test.
+ */
 #define FUZZ_ASSERTF(cond, ...) do {					\
 	if (!(cond)) {							\
 		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
+		fprintf(stderr, "\n%s:%d: property broken: %s\n",	\
+		    __FILE__, __LINE__, #cond);				\
+		abort();						\
 	}								\
-	FUZZ_ASSERT(cond);						\
 } while (0)
 
 #endif /* FUZZ_H */

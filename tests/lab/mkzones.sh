@@ -175,6 +175,10 @@ for name in bogus expired badds; do
 		echo "$zone IN MX 10 mx1.$zone"
 		echo "mx1.$zone IN A 192.0.2.$n"
 		echo "_mta-sts.$zone IN TXT \"v=STSv1; id=1\""
+		# the policy host, for real MTA-STS clients (webclient.sh)
+		if [ "$name" = bogus ]; then
+			echo "mta-sts.$zone IN A 127.0.0.1"
+		fi
 	} >"$Z/$name.example.zone"
 	n=$((n + 1))
 done

@@ -168,7 +168,7 @@ static const struct domain_row domain_rows[] = {
 	{ "253 octets, trailing dot and port", mta253dot, HOST_OK,
 	    mta253 + 8 },
 	{ NULL, "mta-sts.example.com..", HOST_BAD, NULL },
-	{ NULL, "mta-sts.example.com:", HOST_BAD, NULL },
+	{ NULL, "mta-sts.example.com:", HOST_OK, "example.com" },	/* RFC 3986: empty port */
 	{ NULL, "mta-sts.example.com:https", HOST_BAD, NULL },
 	{ NULL, "mta-sts.example.com:123456", HOST_BAD, NULL },
 	{ NULL, "mta-sts.example.com:65536", HOST_BAD, NULL },
@@ -200,7 +200,7 @@ static const struct domain_row domain_rows[] = {
 	{ "100000 octets", big, HOST_BAD, NULL },
 	{ NULL, "[::1", HOST_BAD, NULL },
 	{ NULL, "[]", HOST_BAD, NULL },
-	{ NULL, "[::1]:", HOST_BAD, NULL },
+	{ NULL, "[::1]:", HOST_OTHER, NULL },
 	{ NULL, "[::1]x", HOST_BAD, NULL },
 	{ NULL, "[::1]:443:1", HOST_BAD, NULL },
 	{ NULL, "[::g]", HOST_BAD, NULL },

@@ -1,0 +1,761 @@
+#!/bin/bash
+# bench/run.sh: the mta-sts-cgi benchmark suite (issue 5).  See bench/README.md.
+#
+#   bench/run.sh [PART...]        PART: fcgi cgi scale stability callgrind
+#                                 (default: all five, in that order)
+#
+# Run as root on Debian 12 from a checkout.  It installs what it needs
+# (tests/deps.sh for the build and the DNS lab, BENCH_PACKAGES below for
+# the load tools), builds with make from the repository root, then runs
+# everything inside a private network namespace with only lo
+# (tests/lab/netns.sh): the signed DNS lab, nginx, spawn-fcgi, wrk.
+# Prints a results table; raw outputs go to bench/out/<timestamp>/.
+#
+# Knobs (environment): RUNS=5 (runs per figure, the median is reported),
+# DUR=5 (seconds per wrk run), CGI_N=200 (execs per variant per run),
+# NDOM=10000 (domains of the scale test), STAB_REQS=1000000,
+# CG_N=1000 (requests per callgrind measurement), BENCH_USER=www-data
+# (the servers and CGIs run as this user), BENCH_PORT=18480 (nginx ports
+# BENCH_PORT..+3), KEEP=1 (keep the temporary directory), BENCH_NO_MAKE=1
+# (use the binaries as they are).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+RUNS=${RUNS:-5}
+DUR=${DUR:-5}
+CGI_N=${CGI_N:-200}
+NDOM=${NDOM:-10000}
+STAB_REQS=${STAB_REQS:-1000000}
+CG_N=${CG_N:-1000}
+BENCH_USER=${BENCH_USER:-www-data}
+BENCH_PORT=${BENCH_PORT:-18480}
+LAB_PORT=${LAB_PORT:-15393}
+LAB_DEADPORT=${LAB_DEADPORT:-15394}
+PARTS=${*:-fcgi cgi scale stability callgrind}
+
+# What the benchmark itself needs besides tests/deps.sh's build and lab
+# packages.
+BENCH_PACKAGES=(wrk nginx spawn-fcgi libfcgi-bin libfcgi-dev valgrind curl
+	procps util-linux iproute2 gcc make)
+
+OURS_FCGI=$REPO/fcgi/mta-sts.fcgi
+ENV=/usr/bin/env		# spawn-fcgi execv()s: absolute paths only
+VALGRIND=/usr/bin/valgrind
+OURS_CGI=$REPO/cgi/mta-sts.cgi
+HOST=mta-sts.secure.example
+URLPATH=/.well-known/mta-sts.txt
+
+for p in $PARTS; do
+	case $p in
+	fcgi|cgi|scale|stability|callgrind) ;;
+	*) echo "usage: bench/run.sh [fcgi|cgi|scale|stability|callgrind]..." >&2
+	   exit 2 ;;
+	esac
+done
+want() { [[ " $PARTS " == *" $1 "* ]]; }
+
+# ---------------------------------------------------------------------------
+# Outside the namespace: packages and build, then re-run ourselves inside.
+if [ -z "${BENCH_IN_NETNS:-}" ]; then
+	missing=()
+	for p in "${BENCH_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		    grep -q '^install ok installed$' || missing+=("$p")
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "bench: missing packages: ${missing[*]}" >&2
+			echo "run as root: apt-get install -y ${missing[*]}" >&2
+			exit 1
+		fi
+		echo "bench: installing ${missing[*]}" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends \
+		    -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
+	fi
+	bash "$REPO/tests/deps.sh"
+	if [ "${BENCH_NO_MAKE:-}" != 1 ]; then
+		echo "bench: make (from $REPO)" >&2
+		make -s -C "$REPO" fcgi/mta-sts.fcgi cgi/mta-sts.cgi tests/lab/blackhole
+	fi
+	exec "$REPO/tests/lab/netns.sh" env BENCH_IN_NETNS=1 bash "$0" "$@"
+fi
+
+# ---------------------------------------------------------------------------
+# Inside the namespace.
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=$HERE/out/$STAMP
+mkdir -p "$OUT"
+T=$(mktemp -d /tmp/mta-sts-bench.XXXXXX)
+chmod 755 "$T"
+LABDIR=$T/lab
+BG_PIDS=()
+declare -A R=()
+
+say() { printf 'bench: %s\n' "$*" | tee -a "$OUT/run.log" >&2; }
+die() { say "FAILED: $*"; exit 1; }
+
+# bg LOG CMD...: start CMD in a session of its own (so the whole group can
+# be stopped), remember its PID (= its process group), set BG to it.
+bg() {
+	local log=$1
+	shift
+	setsid "$@" </dev/null >>"$log" 2>&1 &
+	BG=$!
+	BG_PIDS+=("$BG")
+}
+
+alive() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	[ "${s%% *}" != Z ]
+}
+
+# stop PID: TERM its process group, wait up to 10 s, then KILL.
+stop() {
+	local pid=$1 i
+	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 200; i++)); do
+		alive "$pid" || break
+		sleep 0.05
+	done
+	if alive "$pid"; then
+		kill -KILL -- "-$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM HUP
+	for p in "${BG_PIDS[@]}"; do
+		stop "$p"
+	done
+	"$REPO/tests/lab/lab.sh" stop "$LABDIR" >/dev/null 2>&1 || true
+	if [ "${KEEP:-}" = 1 ]; then
+		say "kept $T"
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+set -E
+trap 'say "FAILED: line $LINENO: $BASH_COMMAND (exit $?)"' ERR
+
+# as_user CMD...: run CMD as BENCH_USER (when we are root).
+as_user() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" \
+		    --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
+# spawn_fcgi SOCKET PROG [ARG...]: spawn-fcgi -n (execs PROG in place).
+spawn_fcgi() {
+	local sock=$1
+	shift
+	rm -f "$sock"
+	if [ "$(id -u)" -eq 0 ]; then
+		bg "$T/log/spawn.log" spawn-fcgi -n -s "$sock" -M 0600 \
+		    -u "$BENCH_USER" -g "$BENCH_USER" \
+		    -U "$BENCH_USER" -G "$BENCH_USER" -- "$@"
+	else
+		bg "$T/log/spawn.log" spawn-fcgi -n -s "$sock" -M 0600 -- "$@"
+	fi
+	wait_for test -S "$sock" || die "spawn-fcgi $*: no socket $sock"
+}
+# wait_for CMD...: up to 10 s until CMD succeeds.
+wait_for() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# cpu_ticks PID: user + system CPU time of PID so far, in clock ticks.
+cpu_ticks() {
+	local s
+	s=$(cat "/proc/$1/stat")
+	s=${s##*) }
+	# shellcheck disable=SC2086
+	set -- $s
+	echo $(( ${12} + ${13} ))
+}
+CLK_TCK=$(getconf CLK_TCK)
+# median: of the numbers on stdin (mean of the middle two when even).
+median() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "nan"; exit }
+		if (NR % 2) print v[(NR + 1) / 2]
+		else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# ratio A B [DIGITS]
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { printf "%.*f\n", d, a / b }'; }
+# kv LINE KEY: value of KEY=value in LINE.
+kv() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
+
+# ---------------------------------------------------------------------------
+say "output: $OUT; temporary files: $T"
+{
+	echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sort -u | sed -n 1p), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
+	echo "debian: $(cat /etc/debian_version)"
+	echo "commit: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD -- common fcgi cgi Makefile 2>/dev/null || echo ' + uncommitted changes in common/ fcgi/ cgi/ Makefile')"
+	echo "tools: $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | awk 'NR == 1 { print $1, $2 }' || true), spawn-fcgi $(spawn-fcgi -v 2>&1 | awk 'NR == 1 { print $2 }'), $(valgrind --version), libunbound $(dpkg-query -W -f='${Version}' libunbound8 2>/dev/null), libfcgi $(dpkg-query -W -f='${Version}' libfcgi0ldbl 2>/dev/null || dpkg-query -W -f='${Version}' libfcgi-bin)"
+	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "network namespace: LAB_NETNS=${LAB_NETNS:-?}"
+} >"$OUT/env.txt"
+cat "$OUT/env.txt" >&2
+mkdir -p "$T/log" "$T/bin" "$T/run"
+if [ "$(id -u)" -eq 0 ]; then
+	chown "$BENCH_USER:" "$T/log"	# the CGIs' standard error
+fi
+
+# --- the DNS lab, configurations, the expected answer ----------------------
+"$REPO/tests/lab/lab.sh" start "$LABDIR" "$LAB_PORT" "$LAB_DEADPORT" \
+    >"$T/log/lab.log" 2>&1 || die "lab.sh start: $(tail -5 "$T/log/lab.log")"
+# shellcheck source=/dev/null
+. "$LABDIR/lab.env"
+
+# conf NAME [CACHE_DIR] [NDOMAINS]: $T/NAME.conf serving secure.example
+# from the lab, with NDOMAINS other domains listed before it (d00000.example
+# ..., NXDOMAIN in the lab), owned by BENCH_USER.
+conf() {
+	local name=$1 dir=${2:-} n=${3:-0}
+	{
+		printf 'trust_anchor: %s\nunbound_conf: %s\n' "$LAB_TA" "$LAB_UNBOUND_CONF"
+		[ -n "$dir" ] && printf 'cache_dir: %s\n' "$dir"
+		awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "domain: d%05d.example\n", i }'
+		printf 'domain: secure.example\n'
+	} >"$T/$name.conf"
+	if [ -n "$dir" ]; then
+		mkdir -p "$dir"
+		chown "$BENCH_USER:" "$dir" 2>/dev/null || true
+	fi
+	chown "$BENCH_USER:" "$T/$name.conf" 2>/dev/null || true
+}
+conf fcgi                          # memory cache only (FastCGI)
+conf one "$T/c-one"                # warm cache_dir, 1 domain
+conf big "$T/c-big" "$NDOM"        # warm cache_dir, NDOM + 1 domains
+conf cold "$T/c-cold"              # emptied before every exec
+conf bigdisk "$T/c-bigdisk" "$NDOM"  # FastCGI, NDOM entries on disk
+conf bigdns "" "$NDOM"             # FastCGI, NDOM NXDOMAIN lookups
+
+CGI_ENV=(PATH=/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET
+	"HTTP_HOST=$HOST" "SERVER_NAME=$HOST" SERVER_PORT=443
+	SERVER_PROTOCOL=HTTP/1.1 "REQUEST_URI=$URLPATH" "SCRIPT_NAME=$URLPATH"
+	QUERY_STRING= REMOTE_ADDR=127.0.0.1 HTTPS=on)
+# cgi CONF: one request of our CGI as BENCH_USER; the answer on stdout.
+cgi() { as_user env -i "${CGI_ENV[@]}" "MTA_STS_CONF=$T/$1.conf" "$OURS_CGI"; }
+
+cgi one >"$T/answer" 2>"$T/log/first.err" || die "our CGI failed: $(cat "$T/log/first.err")"
+sed -n 1p "$T/answer" | grep -q '^Status: 200 OK' ||
+    die "our CGI did not answer 200: $(head -c 300 "$T/answer")"
+sed -e '1,/^\r$/d' "$T/answer" >"$T/body"
+grep -q '^mx: zz.secure.example' "$T/body" || die "unexpected policy: $(cat "$T/body")"
+say "answer: $(wc -c <"$T/answer") bytes, body $(wc -c <"$T/body") bytes (policy for secure.example from the lab, 3 mx)"
+cp "$T/answer" "$OUT/answer.txt"
+
+# --- helper programs: response.h is the answer as a C string ---------------
+{
+	printf 'static const char response[] =\n'
+	od -An -v -to1 "$T/answer" | tr -s ' \n' '  ' |
+	    sed -e 's/^ //' -e 's/ $//' -e 's/ /\\/g' -e 's/^/"\\/' -e 's/$/";/'
+	echo
+} >"$T/bin/response.h"
+CFLAGS_H=(-O2 -g -Wall -Wextra)
+cc "${CFLAGS_H[@]}" -I"$T/bin" -DRESPONSE_H='"response.h"' -o "$T/bin/minimal-fcgi" \
+    "$HERE/minimal-fcgi.c" -lfcgi
+cc "${CFLAGS_H[@]}" -I"$T/bin" -DRESPONSE_H='"response.h"' -o "$T/bin/minimal-cgi" \
+    "$HERE/minimal-cgi.c"
+# The same minimal CGI, also linked against the shared libraries our CGI
+# loads (libunbound and what it pulls in): what loading them costs.
+# shellcheck disable=SC2046
+cc "${CFLAGS_H[@]}" -I"$T/bin" -DRESPONSE_H='"response.h"' \
+    -o "$T/bin/minimal-cgi-libs" "$HERE/minimal-cgi.c" -Wl,--no-as-needed \
+    $(pkg-config --libs libunbound) -lpthread
+cc "${CFLAGS_H[@]}" -o "$T/bin/fcgi-drive" "$HERE/fcgi-drive.c"
+cc "${CFLAGS_H[@]}" -o "$T/bin/execbench" "$HERE/execbench.c"
+env -i "${CGI_ENV[@]}" "$T/bin/minimal-cgi" | cmp -s - "$T/answer" ||
+    die "minimal-cgi does not print the same bytes as our CGI"
+chmod -R a+rX "$T/bin"
+
+# --- nginx: one server per variant ---------------------------------------
+NG=$T/nginx
+mkdir -p "$NG/run" "$NG/logs" "$NG/tmp" "$NG/html/.well-known"
+cp "$T/body" "$NG/html/.well-known/mta-sts.txt"
+chmod -R a+rX "$NG/html"
+[ "$(id -u)" -eq 0 ] && chown "$BENCH_USER:" "$NG/run"
+# fastcgi_server PORT SOCKET
+fastcgi_server() {
+	cat <<EOF
+  server {
+    listen 127.0.0.1:$1;
+    server_name $HOST;
+    location = $URLPATH {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_pass unix:$2;
+    }
+  }
+EOF
+}
+{
+	cat <<EOF
+$([ "$(id -u)" -eq 0 ] && echo "user $BENCH_USER $BENCH_USER;")
+worker_processes 1;
+pid run/nginx.pid;
+error_log logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server_tokens off;
+  client_body_temp_path tmp/body;
+  fastcgi_temp_path tmp/fastcgi;
+  proxy_temp_path tmp/proxy;
+  scgi_temp_path tmp/scgi;
+  uwsgi_temp_path tmp/uwsgi;
+  types { text/plain txt; }
+  charset us-ascii;
+  charset_types text/plain;
+EOF
+	fastcgi_server "$BENCH_PORT" "$T/run/ours.sock"
+	fastcgi_server $((BENCH_PORT + 1)) "$T/run/minimal.sock"
+	cat <<EOF
+  server {
+    listen 127.0.0.1:$((BENCH_PORT + 2));
+    server_name $HOST;
+    root html;
+    etag off;
+    add_header Cache-Control "max-age=60";
+    add_header X-Content-Type-Options nosniff;
+  }
+EOF
+	fastcgi_server $((BENCH_PORT + 3)) "$T/run/stab.sock"
+	echo "}"
+} >"$NG/nginx.conf"
+NGINX_PID=
+start_nginx() {
+	[ -n "$NGINX_PID" ] && return 0
+	nginx -t -q -p "$NG" -c nginx.conf -g 'daemon off;' 2>"$T/log/nginx-t.log" ||
+	    die "nginx -t: $(cat "$T/log/nginx-t.log")"
+	bg "$T/log/nginx.log" nginx -p "$NG" -c nginx.conf -g 'daemon off;'
+	NGINX_PID=$BG
+	wait_for curl -s -o /dev/null "http://127.0.0.1:$((BENCH_PORT + 2))/" ||
+	    die "nginx does not answer: $(cat "$T/log/nginx.log" "$NG/logs/error.log")"
+}
+# check_http PORT: one request through nginx answers 200 with our body.
+check_http() {
+	local code
+	code=$(curl -s -o "$T/got" -w '%{http_code}' -H "Host: $HOST" \
+	    "http://127.0.0.1:$1$URLPATH") || true
+	[ "$code" = 200 ] && cmp -s "$T/got" "$T/body" ||
+	    die "port $1: HTTP $code, body: $(head -c 300 "$T/got")"
+}
+# wrk_run NAME PORT SECONDS [LIMIT]: one wrk run (with LIMIT: each of the
+# 2 threads stops after LIMIT answers); appends its output to
+# $OUT/wrk-NAME.txt; prints "rps requests non2xx sockerrs".
+wrk_run() {
+	local name=$1 port=$2 secs=$3 out
+	local -a script=()
+	[ -n "${4:-}" ] && script=(-s "$HERE/stop-after.lua")
+	out=$(wrk -t2 -c32 -d"${secs}s" "${script[@]}" -H "Host: $HOST" \
+	    "http://127.0.0.1:$port$URLPATH" ${4:+-- "$4"} 2>&1) || die "wrk: $out"
+	printf '### %s\n%s\n\n' "$name" "$out" >>"$OUT/wrk-$name.txt"
+	awk '
+		/Requests\/sec:/ { rps = $2 }
+		/requests in/ { req = $1 }
+		/Non-2xx or 3xx responses:/ { non2xx = $5 }
+		/Socket errors:/ { gsub(",", ""); se = $4 + $6 + $8 + $10 }
+		END { printf "%s %s %d %d\n", rps, req, non2xx, se }' <<<"$out"
+}
+
+# ===========================================================================
+# 1. FastCGI through nginx: ours (warm memory cache) vs minimal vs static
+# ===========================================================================
+part_fcgi() {
+	local r i v line rps n n2 se pid c0 cpu
+	local -a order=(ours minimal static)
+	local -A sum_non2xx=() sum_se=() ports=()
+	say "1. FastCGI through nginx + spawn-fcgi: $RUNS x ${DUR}s wrk -t2 -c32 per variant, interleaved"
+	spawn_fcgi "$T/run/ours.sock" "$ENV" "MTA_STS_CONF=$T/fcgi.conf" "$OURS_FCGI"
+	R[fcgi_pid]=$BG
+	spawn_fcgi "$T/run/minimal.sock" "$T/bin/minimal-fcgi"
+	R[fcgi_minimal_pid]=$BG
+	start_nginx
+	ports=([ours]=$BENCH_PORT [minimal]=$((BENCH_PORT + 1)) [static]=$((BENCH_PORT + 2)))
+	for v in ours minimal static; do
+		check_http "${ports[$v]}"
+		curl -s -i -H "Host: $HOST" "http://127.0.0.1:${ports[$v]}$URLPATH" \
+		    >"$OUT/http-$v.txt"
+		sum_non2xx[$v]=0 sum_se[$v]=0
+		wrk_run "$v-warmup" "${ports[$v]}" 2 >/dev/null
+	done
+	: >"$T/fcgi.rps"
+	for ((r = 0; r < RUNS; r++)); do
+		for ((i = 0; i < 3; i++)); do
+			v=${order[(r + i) % 3]}
+			pid=${R[fcgi_pid]}
+			[ "$v" = minimal ] && pid=${R[fcgi_minimal_pid]}
+			c0=$(cpu_ticks "$pid")
+			line=$(wrk_run "$v" "${ports[$v]}" "$DUR")
+			read -r rps n n2 se <<<"$line"
+			# CPU time the FastCGI process spent per request (us)
+			cpu=$(awk -v t=$(( $(cpu_ticks "$pid") - c0 )) -v hz="$CLK_TCK" -v n="$n" \
+			    'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
+			echo "$v $rps $r $cpu" >>"$T/fcgi.rps"
+			sum_non2xx[$v]=$((sum_non2xx[$v] + n2))
+			sum_se[$v]=$((sum_se[$v] + se))
+			say "   run $((r + 1)) $v: $rps req/s, non-2xx $n2, socket errors $se$([ "$v" != static ] && echo ", FastCGI process CPU $cpu us/request")"
+		done
+	done
+	for v in ours minimal static; do
+		R[fcgi_$v]=$(awk -v v="$v" '$1 == v { print $2 }' "$T/fcgi.rps" | median)
+		R[fcgi_${v}_all]=$(awk -v v="$v" '$1 == v { printf "%s%.0f", s, $2; s = " " }' "$T/fcgi.rps")
+		R[fcgi_${v}_cpu]=$(awk -v v="$v" '$1 == v { print $4 }' "$T/fcgi.rps" | median)
+		R[fcgi_${v}_cpu_all]=$(awk -v v="$v" '$1 == v { printf "%s%s", s, $4; s = " " }' "$T/fcgi.rps")
+		R[fcgi_${v}_non2xx]=${sum_non2xx[$v]}
+		R[fcgi_${v}_se]=${sum_se[$v]}
+	done
+	# ours / minimal within each run (same round, adjacent in time)
+	R[fcgi_paired]=$(awk '{ rps[$1, $3] = $2; if ($3 > m) m = $3 }
+		END { for (r = 0; r <= m; r++) print rps["ours", r] / rps["minimal", r] }' \
+	    "$T/fcgi.rps" | median)
+	R[fcgi_paired_all]=$(awk '{ rps[$1, $3] = $2; if ($3 > m) m = $3 }
+		END { for (r = 0; r <= m; r++) printf "%s%.2f", (r ? " " : ""), rps["ours", r] / rps["minimal", r] }' \
+	    "$T/fcgi.rps")
+	R[fcgi_rss]=$(rss "${R[fcgi_pid]}")
+	check_http "$BENCH_PORT"
+	grep -v '^$' "$T/log/spawn.log" | sed -n 1,20p >"$OUT/fcgi-stderr.txt" || true
+}
+
+# ===========================================================================
+# 2 + 3a. CGI: warm cache_dir ours vs minimal; ours with NDOM domains; cold
+# ===========================================================================
+spec() {	# spec NAME PROG CONF [FRESH_DIR]
+	local f=$T/spec.$1
+	{
+		echo "name $1"
+		echo "prog $2"
+		echo "expect $T/answer"
+		echo "stderr $T/log/cgi-$1.err"
+		[ -n "${4:-}" ] && echo "fresh $4"
+		printf 'env %s\n' "${CGI_ENV[@]}"
+		[ -n "$3" ] && echo "env MTA_STS_CONF=$T/$3.conf"
+	} >"$f"
+	echo "$f"
+}
+part_cgi() {
+	local r v line
+	say "2. CGI: $RUNS runs x $CGI_N execs per variant, interleaved exec by exec (execbench)"
+	# Warm the cache_dirs (entry + configuration stamp).
+	cgi one >/dev/null 2>>"$T/log/warm.err"
+	cgi big >/dev/null 2>>"$T/log/warm.err"
+	ls -A "$T/c-one" >"$OUT/cache_dir-one.txt"
+	: >"$T/cgi.res"
+	for ((r = 0; r < RUNS; r++)); do
+		as_user "$T/bin/execbench" -n "$CGI_N" -w 10 \
+		    "$(spec minimal "$T/bin/minimal-cgi" "")" \
+		    "$(spec minlibs "$T/bin/minimal-cgi-libs" "")" \
+		    "$(spec warm1 "$OURS_CGI" one)" \
+		    "$(spec warmbig "$OURS_CGI" big)" \
+		    "$(spec cold "$OURS_CGI" cold "$T/c-cold")" \
+		    >"$T/eb.out" 2>"$T/eb.err" ||
+		    die "execbench: $(cat "$T/eb.err" "$T/eb.out")"
+		cat "$T/eb.out" >>"$OUT/execbench.txt"
+		cat "$T/eb.out" >>"$T/cgi.res"
+		say "   run $((r + 1)): $(awk '{ split($1, a, "="); split($3, b, "="); printf "%s %s us  ", a[2], b[2] }' "$T/eb.out")"
+	done
+	for v in minimal minlibs warm1 warmbig cold; do
+		R[cgi_$v]=$(awk -v v="name=$v" '$1 == v { split($3, a, "="); print a[2] }' "$T/cgi.res" | median)
+		R[cgi_${v}_all]=$(awk -v v="name=$v" '$1 == v { split($3, a, "="); printf "%s%.0f", s, a[2]; s = " " }' "$T/cgi.res")
+		R[cgi_${v}_bad]=$(awk -v v="name=$v" '$1 == v { split($8, a, "="); s += a[2] } END { print s + 0 }' "$T/cgi.res")
+		R[cgi_${v}_stderr]=$(awk -v v="name=$v" '$1 == v { split($9, a, "="); s += a[2] } END { print s + 0 }' "$T/cgi.res")
+	done
+	for v in warm1 warmbig cold; do
+		if [ -s "$T/log/cgi-$v.err" ]; then
+			sed -n 1,5p "$T/log/cgi-$v.err" >"$OUT/cgi-$v-stderr.txt"
+		fi
+	done
+	return 0
+}
+
+# ===========================================================================
+# 3b. FastCGI resident memory with NDOM domains cached
+# ===========================================================================
+part_scale() {
+	local pid now exp out
+	say "3. FastCGI resident memory: 1 domain vs $NDOM domains cached"
+	# Baseline: one domain, one request.
+	spawn_fcgi "$T/run/one.sock" "$ENV" "MTA_STS_CONF=$T/one.conf" "$OURS_FCGI"
+	pid=$BG
+	cgi one >/dev/null 2>>"$T/log/warm.err"	# a fresh entry on disk
+	"$T/bin/fcgi-drive" -e "$T/answer" "$T/run/one.sock" 1 "$HOST" >/dev/null ||
+	    die "FastCGI (1 domain) does not answer"
+	R[rss_one]=$(rss "$pid")
+	stop "$pid"
+
+	# (a) NDOM policies (3 mx each) from cache_dir files into memory.  The
+	# files are copies of the real entry for secure.example with the
+	# domain and the expiry changed; a memory miss reads the file and
+	# keeps the entry in memory (request.c), no DNS involved.
+	cgi bigdisk >/dev/null 2>>"$T/log/warm.err"
+	now=$(date +%s)
+	exp=$((now + 3600))
+	awk -v n="$NDOM" -v dir="$T/c-bigdisk" -v expires="$exp" '
+		{ line[NR] = $0 }
+		END {
+			for (i = 0; i < n; i++) {
+				d = sprintf("d%05d.example", i)
+				f = dir "/" d ".cache"
+				for (j = 1; j <= NR; j++) {
+					l = line[j]
+					if (l ~ /^domain /) l = "domain " d
+					if (l ~ /^expires /) l = "expires " expires
+					print l > f
+				}
+				close(f)
+			}
+		}' "$T/c-bigdisk/secure.example.cache"
+	[ "$(id -u)" -eq 0 ] && chown -R "$BENCH_USER:" "$T/c-bigdisk"
+	spawn_fcgi "$T/run/bigdisk.sock" "$ENV" "MTA_STS_CONF=$T/bigdisk.conf" "$OURS_FCGI"
+	pid=$BG
+	"$T/bin/fcgi-drive" -e "$T/answer" "$T/run/bigdisk.sock" 1 "$HOST" >/dev/null ||
+	    die "FastCGI ($NDOM domains) does not answer"
+	R[rss_bigdisk_0]=$(rss "$pid")
+	out=$("$T/bin/fcgi-drive" "$T/run/bigdisk.sock" "$NDOM" 'mta-sts.d%05d.example' "$NDOM") ||
+	    die "filling from cache_dir: $out"
+	R[bigdisk_fill]=$out
+	R[rss_bigdisk_1]=$(rss "$pid")
+	out=$("$T/bin/fcgi-drive" "$T/run/bigdisk.sock" "$NDOM" 'mta-sts.d%05d.example' "$NDOM") ||
+	    die "second pass: $out"
+	R[bigdisk_pass2]=$out
+	R[rss_bigdisk_2]=$(rss "$pid")
+	say "   $NDOM policies from cache_dir: fill: $(kv "${R[bigdisk_fill]}" seconds) s; all from memory: $(kv "$out" seconds) s; RSS ${R[rss_bigdisk_0]} -> ${R[rss_bigdisk_1]} -> ${R[rss_bigdisk_2]} kB"
+	stop "$pid"
+
+	# (b) NDOM distinct DNS outcomes: each d%05d.example is NXDOMAIN in the
+	# lab (validated, NSEC), remembered as "no policy" (404).
+	spawn_fcgi "$T/run/bigdns.sock" "$ENV" "MTA_STS_CONF=$T/bigdns.conf" "$OURS_FCGI"
+	pid=$BG
+	"$T/bin/fcgi-drive" -e "$T/answer" "$T/run/bigdns.sock" 1 "$HOST" >/dev/null ||
+	    die "FastCGI ($NDOM domains, DNS) does not answer"
+	R[rss_bigdns_0]=$(rss "$pid")
+	out=$("$T/bin/fcgi-drive" -s 404 "$T/run/bigdns.sock" "$NDOM" 'mta-sts.d%05d.example' "$NDOM") ||
+	    die "filling from the DNS: $out"
+	R[bigdns_fill]=$out
+	R[rss_bigdns_1]=$(rss "$pid")
+	out=$("$T/bin/fcgi-drive" -s 404 "$T/run/bigdns.sock" "$NDOM" 'mta-sts.d%05d.example' "$NDOM") ||
+	    die "second pass: $out"
+	R[bigdns_pass2]=$out
+	R[rss_bigdns_2]=$(rss "$pid")
+	say "   $NDOM NXDOMAIN outcomes from the lab: fill: $(kv "${R[bigdns_fill]}" seconds) s; all from memory: $(kv "$out" seconds) s; RSS ${R[rss_bigdns_0]} -> ${R[rss_bigdns_1]} -> ${R[rss_bigdns_2]} kB"
+	stop "$pid"
+}
+
+# ===========================================================================
+# 4. Stability: one FastCGI process, >= STAB_REQS requests through nginx
+# ===========================================================================
+part_stability() {
+	local pid line rps n n2 se total=0 chunk bad=0
+	say "4. Stability: one FastCGI process, >= $STAB_REQS requests through nginx (wrk)"
+	spawn_fcgi "$T/run/stab.sock" "$ENV" "MTA_STS_CONF=$T/fcgi.conf" "$OURS_FCGI"
+	pid=$BG
+	start_nginx
+	check_http $((BENCH_PORT + 3))
+	total=1
+	# Each wrk thread stops after 5,000 answers (wrk then idles until
+	# the end of -d).
+	line=$(wrk_run stab-first $((BENCH_PORT + 3)) 4 5000)
+	read -r _ n n2 se <<<"$line"
+	rps=20000	# a first guess, for sizing the first chunk
+	total=$((total + n))
+	bad=$((bad + n2 + se))
+	R[stab_first_n]=$total
+	R[stab_rss_first]=$(rss "$pid")
+	echo "$total ${R[stab_rss_first]}" >"$OUT/stability-rss.txt"
+	say "   after $total requests: RSS ${R[stab_rss_first]} kB"
+	while [ "$total" -lt "$STAB_REQS" ]; do
+		# Size the chunk to end just past STAB_REQS (at most 20 s).
+		chunk=$(awk -v left=$((STAB_REQS - total)) -v rps="$rps" \
+		    'BEGIN { s = int(left / rps * 1.1) + 1; if (s > 20) s = 20; if (s < 1) s = 1; print s }')
+		line=$(wrk_run stab $((BENCH_PORT + 3)) "$chunk")
+		read -r rps n n2 se <<<"$line"
+		total=$((total + n))
+		bad=$((bad + n2 + se))
+		echo "$total $(rss "$pid")" >>"$OUT/stability-rss.txt"
+		say "   after $total requests ($rps req/s): RSS $(rss "$pid") kB, non-2xx + socket errors so far $bad"
+	done
+	check_http $((BENCH_PORT + 3))
+	total=$((total + 1))
+	R[stab_n]=$total
+	R[stab_rss_end]=$(rss "$pid")
+	R[stab_bad]=$bad
+	alive "$pid" || die "the FastCGI process died during the stability run"
+	stop "$pid"
+}
+
+# ===========================================================================
+# 5. Instructions per warm request (callgrind)
+# ===========================================================================
+# cg_fcgi NAME N CONF PROG: PROG under callgrind behind spawn-fcgi (with
+# MTA_STS_CONF=$T/CONF.conf), N requests, SIGTERM; prints the total
+# instruction count.
+cg_fcgi() {
+	local name=$1 n=$2 pid f
+	f=$T/cg/$name.$n.out
+	spawn_fcgi "$T/run/cg.sock" "$ENV" "MTA_STS_CONF=$T/$3.conf" \
+	    "$VALGRIND" --tool=callgrind --callgrind-out-file="$f" "$4"
+	pid=$BG
+	"$T/bin/fcgi-drive" -e "$T/answer" "$T/run/cg.sock" "$n" "$HOST" >"$T/log/cg-drive.log" ||
+	    die "callgrind $name: $(cat "$T/log/cg-drive.log")"
+	stop "$pid"
+	[ -s "$f" ] || die "callgrind $name: no output in $f"
+	awk '/^(summary|totals):/ { print $2; exit }' "$f"
+}
+# cg_cgi NAME PROG CONF: one CGI exec under callgrind; the total.
+cg_cgi() {
+	local f=$T/cg/cgi-$1.out
+	as_user env -i "${CGI_ENV[@]}" ${3:+"MTA_STS_CONF=$T/$3.conf"} \
+	    valgrind --tool=callgrind --callgrind-out-file="$f" "$2" \
+	    >"$T/cg/cgi-$1.answer" 2>"$T/log/cg-cgi-$1.log"
+	cmp -s "$T/cg/cgi-$1.answer" "$T/answer" || die "callgrind CGI $1: wrong answer"
+	awk '/^(summary|totals):/ { print $2; exit }' "$f"
+}
+# cg_per_request NAME: instructions per warm request by function, from the
+# runs with 1 and 1 + CG_N requests, into $OUT/callgrind-fcgi-NAME-*.txt.
+cg_per_request() {
+	local x f
+	for x in no yes; do
+		for f in "$T/cg/$1.1" "$T/cg/$1.$((CG_N + 1))"; do
+			callgrind_annotate --auto=no --threshold=100 \
+			    --inclusive=$x "$f.out" >"$f.inclusive-$x" 2>/dev/null
+		done
+		{
+			echo "# instructions per warm request, by function (inclusive=$x)"
+			echo "# (callgrind, (run with $((CG_N + 1)) requests - run with 1) / $CG_N)"
+			awk -v n="$CG_N" -f "$HERE/cg-per-request.awk" \
+			    "$T/cg/$1.1.inclusive-$x" \
+			    "$T/cg/$1.$((CG_N + 1)).inclusive-$x" | sort -rn | sed -n 1,40p
+		} >"$OUT/callgrind-fcgi-$1-per-request-$([ $x = yes ] && echo inclusive || echo exclusive).txt"
+	done
+}
+part_callgrind() {
+	local a b
+	say "5. callgrind: instructions per warm FastCGI request, (total(1 + $CG_N requests) - total(1)) / $CG_N"
+	mkdir -p "$T/cg"
+	[ "$(id -u)" -eq 0 ] && chown "$BENCH_USER:" "$T/cg"
+	cgi one >/dev/null 2>>"$T/log/warm.err"	# a fresh entry on disk
+	# ours: the first request takes the entry from cache_dir (no DNS under
+	# valgrind), every later one is a memory-cache hit.
+	a=$(cg_fcgi ours 1 one "$OURS_FCGI")
+	b=$(cg_fcgi ours $((CG_N + 1)) one "$OURS_FCGI")
+	R[cg_ours_start]=$a
+	R[cg_ours]=$(( (b - a) / CG_N ))
+	a=$(cg_fcgi minimal 1 one "$T/bin/minimal-fcgi")
+	b=$(cg_fcgi minimal $((CG_N + 1)) one "$T/bin/minimal-fcgi")
+	R[cg_minimal_start]=$a
+	R[cg_minimal]=$(( (b - a) / CG_N ))
+	say "   FastCGI: ours ${R[cg_ours]}, minimal ${R[cg_minimal]} instructions per request"
+	cg_per_request ours
+	cg_per_request minimal
+	# CGI, one warm exec each (whole process, dynamic loading included).
+	R[cg_cgi_ours]=$(cg_cgi ours "$OURS_CGI" one)
+	R[cg_cgi_minimal]=$(cg_cgi minimal "$T/bin/minimal-cgi" "")
+	R[cg_cgi_minlibs]=$(cg_cgi minlibs "$T/bin/minimal-cgi-libs" "")
+	callgrind_annotate --auto=no --inclusive=no "$T/cg/cgi-ours.out" \
+	    2>/dev/null | sed -n 1,45p >"$OUT/callgrind-cgi-ours.txt" || true
+	say "   CGI (one warm exec): ours ${R[cg_cgi_ours]}, minimal ${R[cg_cgi_minimal]} instructions"
+}
+
+for p in $PARTS; do
+	"part_$p"
+done
+
+# ===========================================================================
+# The table
+# ===========================================================================
+yesno() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
+	ok = (op == ">=") ? v >= t : v <= t
+	printf "%s", ok ? "met" : "MISSED" }'; }
+{
+	echo "## mta-sts-cgi benchmark $(sed -n 's/^date: //p' "$OUT/env.txt")"
+	echo
+	sed 's/^/    /' "$OUT/env.txt"
+	echo
+	echo "Figures are medians of $RUNS runs; the variants of a comparison ran interleaved in the same runs."
+	echo
+	echo "| # | measurement | ours | reference | ratio | target | |"
+	echo "|---|---|---|---|---|---|---|"
+	if want fcgi; then
+		a=${R[fcgi_ours]} b=${R[fcgi_minimal]} c=${R[fcgi_static]}
+		q=$(ratio "${R[fcgi_paired]}" 1)
+		echo "| 1 | FastCGI via nginx, warm memory cache, req/s (wrk -t2 -c32, ${DUR}s); ratio = median of the per-run ratios (ratio of the medians: $(ratio "$a" "$b")) | $(printf %.0f "$a") | minimal libfcgi $(printf %.0f "$b") | $q | >= 0.90 | $(yesno "$q" '>=' 0.90) |"
+		echo "| 1 | CPU time of the FastCGI process per request, us (/proc/PID/stat during the runs) | ${R[fcgi_ours_cpu]} | minimal ${R[fcgi_minimal_cpu]} | $(ratio "${R[fcgi_ours_cpu]}" "${R[fcgi_minimal_cpu]}") | - | |"
+		echo "| 1 | same, vs nginx static file | $(printf %.0f "$a") | static $(printf %.0f "$c") | $(ratio "$a" "$c") | - | |"
+		n=$((R[fcgi_ours_non2xx] + R[fcgi_ours_se]))
+		echo "| 1 | non-2xx + socket errors over all runs (ours / minimal / static) | ${R[fcgi_ours_non2xx]} + ${R[fcgi_ours_se]} | ${R[fcgi_minimal_non2xx]} + ${R[fcgi_minimal_se]} / ${R[fcgi_static_non2xx]} + ${R[fcgi_static_se]} | - | 0 | $([ "$n" -eq 0 ] && echo met || echo MISSED) |"
+	fi
+	if want cgi; then
+		a=${R[cgi_warm1]} b=${R[cgi_minimal]}
+		q=$(ratio "$b" "$a")
+		echo "| 2 | CGI, warm cache_dir, req/s (1e6 / median us per exec) | $(ratio 1e6 "$a" 0) ($a us) | minimal C CGI $(ratio 1e6 "$b" 0) ($b us) | $q | >= 0.70 | $(yesno "$q" '>=' 0.70) |"
+		echo "| 2 | (diagnostic) minimal C CGI linked with libunbound & co., req/s | $(ratio 1e6 "$a" 0) | minimal+libs $(ratio 1e6 "${R[cgi_minlibs]}" 0) (${R[cgi_minlibs]} us) | $(ratio "${R[cgi_minlibs]}" "$a") | - | |"
+		echo "| 2 | CGI, cold cache (fresh cache_dir, new resolver, lab nsd warm), median ms | $(ratio "${R[cgi_cold]}" 1000) | - | - | < 10 | $(yesno "$(ratio "${R[cgi_cold]}" 1000 3)" '<=' 9.999) |"
+		q=$(ratio "${R[cgi_warmbig]}" "$a")
+		echo "| 3 | CGI warm, $NDOM+1 domains vs 1 domain, us per exec | ${R[cgi_warmbig]} | $a | $q | <= 1.5 | $(yesno "$q" '<=' 1.5) |"
+		n=$((R[cgi_warm1_bad] + R[cgi_warmbig_bad] + R[cgi_cold_bad] + R[cgi_minimal_bad]))
+		echo "| 2 | CGI answers not byte-identical to the expected 200 (all variants) | $n | - | - | 0 | $([ "$n" -eq 0 ] && echo met || echo MISSED) |"
+	fi
+	if want scale; then
+		echo "| 3 | FastCGI VmRSS, 1 domain, after 1 request | ${R[rss_one]} kB | - | - | report | |"
+		echo "| 3 | FastCGI VmRSS, $NDOM+1 domains configured, 1 cached | ${R[rss_bigdisk_0]} kB | - | - | report | |"
+		echo "| 3 | FastCGI VmRSS, $NDOM policies (3 mx) cached from cache_dir files | ${R[rss_bigdisk_1]} kB (again all from memory: ${R[rss_bigdisk_2]} kB) | - | +$(( R[rss_bigdisk_1] - R[rss_bigdisk_0] )) kB = $(( (R[rss_bigdisk_1] - R[rss_bigdisk_0]) * 1024 / NDOM )) B/domain | report | |"
+		echo "| 3 | FastCGI VmRSS, $NDOM NXDOMAIN outcomes cached from lab DNS | ${R[rss_bigdns_1]} kB (again all from memory: ${R[rss_bigdns_2]} kB) | - | +$(( R[rss_bigdns_1] - R[rss_bigdns_0] )) kB over ${R[rss_bigdns_0]} kB | report | |"
+		echo "| 3 | same, second pass over the $NDOM NXDOMAIN domains: fresh lookups logged | $(kv "${R[bigdns_pass2]}" stderr_lines) of $NDOM | - | - | 0 expected from a cache | |"
+		echo "| 3 | FastCGI direct (fcgi-drive, no nginx), $NDOM memory hits | $(kv "${R[bigdisk_pass2]}" seconds) s ($(ratio "$(kv "${R[bigdisk_pass2]}" seconds)e6" "$NDOM" 1) us/request) | - | - | - | |"
+	fi
+	if want stability; then
+		q=$(awk -v a="${R[stab_rss_first]}" -v b="${R[stab_rss_end]}" 'BEGIN { d = (b - a) / a * 100; printf "%.2f", d < 0 ? -d : d }')
+		echo "| 4 | FastCGI VmRSS after ${R[stab_first_n]} requests -> after ${R[stab_n]} | ${R[stab_rss_first]} kB -> ${R[stab_rss_end]} kB | - | $q % | < 1 % | $(yesno "$q" '<=' 0.999) |"
+		echo "| 4 | non-2xx + socket errors in the stability run | ${R[stab_bad]} | - | - | 0 | $([ "${R[stab_bad]}" -eq 0 ] && echo met || echo MISSED) |"
+	fi
+	if want callgrind; then
+		echo "| 5 | instructions per warm FastCGI request (callgrind, (I(1+$CG_N) - I(1)) / $CG_N) | ${R[cg_ours]} | minimal ${R[cg_minimal]} | $(ratio "${R[cg_ours]}" "${R[cg_minimal]}") | report | |"
+		echo "| 5 | instructions, FastCGI start-up + 1st request | ${R[cg_ours_start]} | minimal ${R[cg_minimal_start]} | $(ratio "${R[cg_ours_start]}" "${R[cg_minimal_start]}") | - | |"
+		echo "| 5 | instructions per warm CGI exec (whole process) | ${R[cg_cgi_ours]} | minimal ${R[cg_cgi_minimal]} | $(ratio "${R[cg_cgi_ours]}" "${R[cg_cgi_minimal]}") | - | |"
+		echo "| 5 | same, minimal CGI linked with our shared libraries | ${R[cg_cgi_ours]} | minimal+libs ${R[cg_cgi_minlibs]} | $(ratio "${R[cg_cgi_ours]}" "${R[cg_cgi_minlibs]}") | - | |"
+	fi
+	echo
+	echo "Per-run values:"
+	echo
+	if want fcgi; then
+		for v in ours minimal static; do echo "    fcgi $v req/s: ${R[fcgi_${v}_all]}"; done
+		echo "    fcgi ours/minimal per run: ${R[fcgi_paired_all]}"
+		for v in ours minimal; do echo "    fcgi $v CPU us/request: ${R[fcgi_${v}_cpu_all]}"; done
+		echo "    fcgi ours VmRSS after the runs: ${R[fcgi_rss]} kB"
+	fi
+	if want cgi; then
+		for v in minimal minlibs warm1 warmbig cold; do echo "    cgi $v median us: ${R[cgi_${v}_all]}  (stderr bytes: ${R[cgi_${v}_stderr]})"; done
+	fi
+	if want scale; then
+		echo "    scale fill from cache_dir: ${R[bigdisk_fill]}"
+		echo "    scale fill from DNS:       ${R[bigdns_fill]}"
+		echo "    scale second pass (DNS):   ${R[bigdns_pass2]}"
+	fi
+	if want stability; then
+		echo "    stability (requests VmRSS-kB):"
+		sed 's/^/      /' "$OUT/stability-rss.txt"
+	fi
+} >"$OUT/results.md"
+echo
+cat "$OUT/results.md"
+cp "$OUT/results.md" "$HERE/out/latest.md"
+say "done in ${SECONDS}s; raw outputs in $OUT"

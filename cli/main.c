@@ -1,0 +1,564 @@
+/*
+ * mta-sts-id: print the _mta-sts TXT record for each domain, issuing a new
+ * id when the policy changed, the id is older than a day, or on request,
+ * and only once the new policy is being served (see mta-sts-id(8)).
+ *
+ * This file parses the options and runs each domain through the steps
+ * below; the decisions live in common/ (resolve and override for the
+ * policy, idstate for ids and state, fetch for the live check).
+ *
+ *	render_policy()		override file or DNS, as the server does
+ *	idstate_load()		the current id and its policy
+ *	idstate_decide()	keep or replace the id
+ *	verify_live()		publish before bump
+ *	idstate_save()		remember the new id
+ *	idstate_output()	print the block
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "dns.h"
+#include "fetch.h"
+#include "host.h"
+#include "idstate.h"
+#include "log.h"
+#include "override.h"
+#include "policy.h"
+#include "resolve.h"
+#include "xmalloc.h"
+
+/* Exit codes, documented in mta-sts-id.8. */
+#define EXIT_OK		0
+#define EXIT_ERROR	1	/* anything else */
+#define EXIT_USAGE	2
+#define EXIT_CONF	3	/* configuration, override, domain not listed */
+#define EXIT_DNS	4	/* DNS/DNSSEC failure, no policy */
+#define EXIT_LIVE	5	/* live policy not published, fetch failed */
+#define EXIT_STATE	6	/* state file, state directory, lock */
+
+/* The CLI is not answering a waiting sender: allow slow resolvers. */
+#define CLI_DNS_TIMEOUT_MS	10000
+#define CLI_LOCK_WAIT_S		30
+#define CLI_LOCK_WAIT_MAX_S	3600
+#define CLI_OUT_MAX		(4 * POLICY_MAX_SIZE)
+
+struct run {
+	struct conf		*conf;
+	struct dns		*dns;	/* created on first use */
+	enum idstate_format	 format;
+	int			 rotate;
+	int			 verify;
+	struct fetch_opts	 fopts;
+	struct fetch_connect_to	 ct[FETCH_CONNECT_TO_MAX];
+	int			 lockfd;	/* -1 until the first domain */
+	int			 lockrc;	/* EXIT_OK, or why it failed */
+};
+
+static const char	usage_text[] =
+    "usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]\n"
+    "\t[--no-verify] [--ca-file FILE]\n"
+    "\t[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all\n";
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	(void)fputs(usage_text, stderr);
+	exit(EXIT_USAGE);
+}
+
+/*
+ * Turn a DOMAIN argument into the policy domain: lower case, one trailing
+ * dot removed, a valid hostname.  Returns 0 or -1.
+ */
+static int
+domain_arg(const char *arg, char domain[HOST_NAME_SIZE])
+{
+	size_t	 len = strlen(arg);
+
+	if (len > 0 && arg[len - 1] == '.')
+		len--;
+	if (len == 0 || len >= HOST_NAME_SIZE || !host_valid(arg, len))
+		return -1;
+	memcpy(domain, arg, len);
+	domain[len] = '\0';
+	host_lower(domain);
+	return 0;
+}
+
+/* 1 when d is among the first n names of list. */
+static int
+seen(char (*list)[HOST_NAME_SIZE], size_t n, const char *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], d) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Render domain's policy into p (policy_init()ed) the way the server
+ * does: the override file when the domain has one, else the DNS, with
+ * the TXT opt-in check when the configuration lists no domains.
+ * Returns EXIT_OK or the exit code of the failure (logged).
+ */
+static int
+render_policy(struct run *run, const char *domain, struct policy *p)
+{
+	const struct conf_domain	*d = NULL;
+	const struct conf_policy	*pol;
+	struct resolve_outcome		 out;
+	const char			*detail;
+	char				 err[1024];
+	size_t				 i;
+
+	if (run->conf->ndomains > 0 &&
+	    (d = conf_domain_find(run->conf, domain)) == NULL) {
+		log_warnx("%s: not listed in %s (the configuration lists "
+		    "domains, and the server serves only those)", domain,
+		    run->conf->path != NULL ? run->conf->path :
+		    "the configuration");
+		return EXIT_CONF;
+	}
+	pol = conf_policy_for(run->conf, d);
+	if (pol->override != NULL) {
+		if (override_load(pol->override, p, err, sizeof(err)) == -1) {
+			log_warnx("%s: invalid override, the server does not "
+			    "serve it either: %s", domain, err);
+			return EXIT_CONF;
+		}
+		return EXIT_OK;
+	}
+	if (run->dns == NULL &&
+	    (run->dns = dns_new(run->conf, err, sizeof(err))) == NULL) {
+		log_warnx("%s: resolver: %s", domain, err);
+		return EXIT_CONF;
+	}
+	resolve_policy(run->dns, domain, pol, d == NULL, CLI_DNS_TIMEOUT_MS,
+	    p, &out);
+	if (out.rc != RESOLVE_OK) {
+		/* out.log starts with the domain already. */
+		detail = out.log;
+		if (strncmp(detail, domain, strlen(domain)) == 0 &&
+		    strncmp(detail + strlen(domain), ": ", 2) == 0)
+			detail += strlen(domain) + 2;
+		log_warnx("%s: no policy to announce: %s (%s)", domain,
+		    out.msg, detail);
+		return EXIT_DNS;
+	}
+	/* The server withholds such a policy (503); so do we. */
+	for (i = 0; i < p->nmx; i++)
+		if (!conf_mx_allowed(pol, p->mx[i])) {
+			log_warnx("%s: no policy to announce: MX host %s is "
+			    "not in mx_allow, the server withholds the policy",
+			    domain, p->mx[i]);
+			policy_clear(p);
+			return EXIT_DNS;
+		}
+	return EXIT_OK;
+}
+
+/*
+ * Publish before bump: the policy served at the policy URL must be body
+ * (the canonical rendering of p).  keep ends the error messages ("the id
+ * stays X").  Returns EXIT_OK, EXIT_LIVE or EXIT_ERROR (logged).
+ */
+static int
+verify_live(struct run *run, const char *domain, const struct policy *p,
+    const struct buf *body, const char *keep)
+{
+	struct fetch_result	 res;
+	struct policy		 live;
+	struct buf		 diff;
+	char			 host[HOST_NAME_SIZE + 8];
+	char			 url[HOST_NAME_SIZE + 64], err[256];
+	size_t			 line;
+	int			 rc = EXIT_LIVE, n;
+
+	fetch_result_init(&res);
+	policy_init(&live);
+	buf_init(&diff, CLI_OUT_MAX);
+	n = snprintf(host, sizeof(host), "mta-sts.%s", domain);
+	if (n < 0 || (size_t)n >= sizeof(host) ||
+	    !host_valid(host, (size_t)n)) {
+		log_warnx("%s: mta-sts.%s is too long for a host name; the "
+		    "policy cannot be served", domain, domain);
+		goto out;
+	}
+	(void)snprintf(url, sizeof(url), "https://%s%s", host,
+	    "/.well-known/mta-sts.txt");
+	if (fetch_get(host, "/.well-known/mta-sts.txt", &run->fopts,
+	    &res) == -1) {
+		log_warnx("%s: cannot check the live policy, %s: %s; %s",
+		    domain, url, res.err, keep);
+		goto out;
+	}
+	if (res.status >= 300 && res.status < 400) {
+		log_warnx("%s: %s answers %d %s with a redirect to \"%s\", "
+		    "which senders do not follow; %s", domain, url,
+		    res.status, res.reason, res.location, keep);
+		goto out;
+	}
+	if (res.status != 200) {
+		log_warnx("%s: %s answers %d %s, not the policy; %s", domain,
+		    url, res.status, res.reason, keep);
+		goto out;
+	}
+	if (res.body.len == body->len &&
+	    memcmp(res.body.data, body->data, body->len) == 0) {
+		log_debug("%s: %s serves the new policy", domain, url);
+		rc = EXIT_OK;
+		goto out;
+	}
+	/* Other bytes may still be the same policy (another server). */
+	if (policy_parse(res.body.data != NULL ? res.body.data : "",
+	    res.body.len, &live, &line, err, sizeof(err)) == -1) {
+		log_warnx("%s: %s does not serve a valid policy (line %zu: "
+		    "%s); publish the new policy first; %s", domain, url,
+		    line, err, keep);
+		goto out;
+	}
+	if (policy_equal(&live, p)) {
+		log_info("%s: %s serves the new policy, formatted "
+		    "differently", domain, url);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (idstate_policy_diff(&live, p, &diff) == -1) {
+		log_warnx("%s: out of memory", domain);
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	log_warnx("%s: %s does not serve the new policy yet (new policy vs "
+	    "live: %s); publish it first; %s", domain, url,
+	    diff.data != NULL ? diff.data : "other bytes", keep);
+ out:
+	buf_free(&diff);
+	policy_clear(&live);
+	fetch_result_clear(&res);
+	return rc;
+}
+
+/* Write len bytes of b to f; returns 0 or -1. */
+static int
+put(FILE *f, const struct buf *b)
+{
+	if (b->len == 0)
+		return 0;
+	if (fwrite(b->data, 1, b->len, f) != b->len || fflush(f) == EOF)
+		return -1;
+	return 0;
+}
+
+/* Seconds to wait for the state lock: MTA_STS_ID_LOCK_WAIT or default. */
+static int
+lock_wait_s(void)
+{
+	const char	*s;
+	char		*end;
+	long		 v;
+
+	if ((s = getenv("MTA_STS_ID_LOCK_WAIT")) == NULL || *s == '\0')
+		return CLI_LOCK_WAIT_S;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > CLI_LOCK_WAIT_MAX_S) {
+		log_warnx("MTA_STS_ID_LOCK_WAIT=\"%.32s\" ignored (want 0..%d "
+		    "seconds)", s, CLI_LOCK_WAIT_MAX_S);
+		return CLI_LOCK_WAIT_S;
+	}
+	return (int)v;
+}
+
+/* Take the state directory's lock, waiting for another run a while. */
+static int
+take_lock(const char *dir, int *rc)
+{
+	char	 err[1024];
+	int	 fd, wait_s;
+
+	if ((fd = idstate_lock(dir, 0, err, sizeof(err))) >= 0)
+		return fd;
+	if (fd == -2 && (wait_s = lock_wait_s()) > 0) {
+		log_info("%s; waiting up to %d s", err, wait_s);
+		if ((fd = idstate_lock(dir, wait_s * 1000, err,
+		    sizeof(err))) >= 0)
+			return fd;
+		if (fd == -2) {
+			log_warnx("%s; gave up after %d s", err, wait_s);
+			*rc = EXIT_STATE;
+			return -1;
+		}
+	}
+	log_warnx("%s", err);
+	*rc = EXIT_STATE;
+	return -1;
+}
+
+/* Everything for one domain.  Returns an exit code. */
+static int
+run_domain(struct run *run, const char *domain)
+{
+	struct idstate		 cur, next;
+	struct policy		 p;
+	struct buf		 body, comment, out, notes;
+	enum idstate_load_rc	 lrc;
+	enum idstate_why	 why;
+	const char		*id;
+	char			 err[1024], keep[IDSTATE_ID_SIZE + 32];
+	int64_t			 now;
+	int			 rc;
+
+	idstate_init(&cur);
+	idstate_init(&next);
+	policy_init(&p);
+	buf_init(&body, POLICY_MAX_SIZE);
+	buf_init(&comment, CLI_OUT_MAX);
+	buf_init(&out, CLI_OUT_MAX);
+	buf_init(&notes, CLI_OUT_MAX);
+
+	if ((rc = render_policy(run, domain, &p)) != EXIT_OK)
+		goto out;
+	rc = EXIT_ERROR;
+	if (policy_render(&p, &body) == -1) {
+		log_warnx("%s: cannot render the policy", domain);
+		goto out;
+	}
+
+	/*
+	 * The lock is taken once, by the first domain that gets this far,
+	 * and held to the end: state is read, decided on and written by one
+	 * run at a time.
+	 */
+	if (run->lockfd == -1 && run->lockrc == EXIT_OK &&
+	    (run->lockfd = take_lock(run->conf->state_dir,
+	    &run->lockrc)) == -1) {
+		rc = run->lockrc;
+		goto out;
+	}
+	if (run->lockfd == -1) {
+		log_warnx("%s: skipped, the state directory is not locked",
+		    domain);
+		rc = run->lockrc;
+		goto out;
+	}
+	lrc = idstate_load(run->conf->state_dir, domain, &cur, err,
+	    sizeof(err));
+	if (lrc == IDSTATE_LOAD_ERROR) {
+		log_warnx("%s: %s; the file was left as it is: fix or remove "
+		    "it (a new id is then issued)", domain, err);
+		rc = EXIT_STATE;
+		goto out;
+	}
+	now = (int64_t)time(NULL);
+	why = idstate_decide(lrc == IDSTATE_LOAD_OK ? &cur : NULL, &p, now,
+	    run->rotate);
+	id = cur.id;
+	if (why != IDSTATE_UNCHANGED) {
+		if (idstate_id_next(now, lrc == IDSTATE_LOAD_OK ? cur.id :
+		    NULL, next.id, sizeof(next.id)) == -1) {
+			log_warnx("%s: cannot make an id after \"%s\" (clock "
+			    "or id out of range)", domain, cur.id);
+			rc = EXIT_STATE;
+			goto out;
+		}
+		if (lrc == IDSTATE_LOAD_OK)
+			(void)snprintf(keep, sizeof(keep), "the id stays %s",
+			    cur.id);
+		else
+			(void)snprintf(keep, sizeof(keep), "no id issued");
+		if (run->verify && (rc = verify_live(run, domain, &p, &body,
+		    keep)) != EXIT_OK)
+			goto out;
+		rc = EXIT_ERROR;
+		next.issued = now;
+		next.pol = p;	/* moved: p is empty from here on */
+		policy_init(&p);
+		if (idstate_save(run->conf->state_dir, domain, &next, err,
+		    sizeof(err)) == -1) {
+			log_warnx("%s: state not saved, new id %s not issued: "
+			    "%s", domain, next.id, err);
+			rc = EXIT_STATE;
+			goto out;
+		}
+		id = next.id;
+	}
+	if (idstate_describe(why, &cur, why == IDSTATE_UNCHANGED ? &cur.pol :
+	    &next.pol, &comment) == -1 ||
+	    idstate_output(run->format, domain, id, comment.data, &out,
+	    &notes) == -1) {
+		log_warnx("%s: out of memory", domain);
+		goto out;
+	}
+	if (put(stderr, &notes) == -1 || put(stdout, &out) == -1) {
+		log_warn("%s: writing the output", domain);
+		goto out;
+	}
+	rc = EXIT_OK;
+ out:
+	buf_free(&notes);
+	buf_free(&out);
+	buf_free(&comment);
+	buf_free(&body);
+	policy_clear(&p);
+	idstate_clear(&next);
+	idstate_clear(&cur);
+	return rc;
+}
+
+/* Load the configuration; with -c the file must exist. */
+static int
+load_conf(const char *cflag, struct conf **conf)
+{
+	struct stat	 sb;
+	const char	*path;
+	char		 err[1024];
+
+	if (cflag != NULL && stat(cflag, &sb) == -1) {
+		log_warn("%s", cflag);
+		return -1;
+	}
+	if ((path = cflag) == NULL && (path = getenv("MTA_STS_CONF")) == NULL)
+		path = conf_default_path();
+	if (conf_load(path, conf, err, sizeof(err)) == -1) {
+		log_warnx("configuration: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "format",	required_argument,	NULL, 'f' },
+		{ "rotate",	no_argument,		NULL, 'r' },
+		{ "no-verify",	no_argument,		NULL, 'n' },
+		{ "ca-file",	required_argument,	NULL, 'C' },
+		{ "connect-to",	required_argument,	NULL, 't' },
+		{ "all",	no_argument,		NULL, 'a' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct run	 run;
+	const char	*cflag = NULL;
+	char		 (*domains)[HOST_NAME_SIZE] = NULL;
+	char		 err[512];
+	size_t		 ndomains = 0, i, j;
+	int		 ch, all = 0, rc = EXIT_OK, drc;
+
+	memset(&run, 0, sizeof(run));
+	run.format = IDSTATE_FORMAT_ZONE;
+	run.verify = 1;
+	run.fopts.connect_to = run.ct;
+	run.lockfd = -1;
+	log_init("mta-sts-id", getenv("MTA_STS_DEBUG") != NULL);
+
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cflag = optarg;
+			break;
+		case 'f':
+			if (idstate_format_parse(optarg, &run.format) == -1) {
+				log_warnx("unknown format \"%.32s\"", optarg);
+				usage();
+			}
+			break;
+		case 'r':
+			run.rotate = 1;
+			break;
+		case 'n':
+			run.verify = 0;
+			break;
+		case 'C':
+			run.fopts.ca_file = optarg;
+			break;
+		case 't':
+			if (run.fopts.nconnect_to >= FETCH_CONNECT_TO_MAX) {
+				log_warnx("more than %d --connect-to rules",
+				    FETCH_CONNECT_TO_MAX);
+				usage();
+			}
+			if (fetch_connect_to_parse(optarg,
+			    &run.ct[run.fopts.nconnect_to], err,
+			    sizeof(err)) == -1) {
+				log_warnx("%s", err);
+				usage();
+			}
+			run.fopts.nconnect_to++;
+			break;
+		case 'a':
+			all = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((all && argc > 0) || (!all && argc == 0))
+		usage();
+
+	/* A sender closing our pipe must not kill a run mid-write. */
+	(void)signal(SIGPIPE, SIG_IGN);
+
+	if (load_conf(cflag, &run.conf) == -1)
+		return EXIT_CONF;
+	if (all && run.conf->ndomains == 0) {
+		log_warnx("--all: %s lists no domains; name them on the "
+		    "command line", run.conf->path != NULL ? run.conf->path :
+		    "the configuration");
+		rc = EXIT_CONF;
+		goto out;
+	}
+	ndomains = all ? run.conf->ndomains : (size_t)argc;
+	if ((domains = xcalloc(ndomains, sizeof(*domains))) == NULL) {
+		log_warnx("out of memory");
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	for (i = j = 0; i < ndomains; i++) {
+		if (all) {
+			memcpy(domains[j++], run.conf->domains[i].name,
+			    sizeof(domains[0]));
+			continue;
+		}
+		if (domain_arg(argv[i], domains[j]) == -1) {
+			log_warnx("\"%.300s\" is not a valid domain name",
+			    argv[i]);
+			free(domains);
+			conf_free(run.conf);
+			usage();
+		}
+		/* Each domain once, in the order first given. */
+		if (!seen(domains, j, domains[j]))
+			j++;
+	}
+	ndomains = j;
+
+	for (i = 0; i < ndomains; i++)
+		if ((drc = run_domain(&run, domains[i])) != EXIT_OK &&
+		    rc == EXIT_OK)
+			rc = drc;
+ out:
+	idstate_unlock(run.lockfd);
+	free(domains);
+	dns_free(run.dns);
+	conf_free(run.conf);
+	if (fclose(stdout) == EOF && rc == EXIT_OK) {
+		log_warn("standard output");
+		rc = EXIT_ERROR;
+	}
+	return rc;
+}

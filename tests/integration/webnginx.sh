@@ -1,0 +1,157 @@
+#!/bin/bash
+# The nginx examples of htaccess-examples/, run by a real nginx over TLS on
+# 127.0.0.1, installed verbatim (placeholders replaced only):
+#   nginx/mta-sts.example.com.conf + mta-sts-fcgi.service
+#       FastCGI: spawn-fcgi runs mta-sts.fcgi (the unit's ExecStart line),
+#       started by tests/web/lib.sh's web_nginx_fcgi_start   port $P_FCGI
+#   nginx/mta-sts.example.com-fcgiwrap.conf
+#       CGI through fcgiwrap (-f -c 2)                       port $P_WRAP
+# Policies come from the signed DNS lab (secure.example) through our
+# programs.  Runs in a private network namespace when allowed; needs root.
+set -u
+SUITE=webnginx
+. "$(dirname "$0")/lib.sh"
+
+if [ -z "${MTA_STS_IN_NETNS:-}" ]; then
+	exec "$TOP/tests/lab/netns.sh" env MTA_STS_IN_NETNS=1 bash "$0" "$@"
+fi
+. "$TOP/tests/web/lib.sh"
+if ! why=$(web_can_run); then
+	skip "nginx FastCGI and fcgiwrap examples ($why)"
+	exit 0
+fi
+if ! web_have nginx spawn-fcgi fcgiwrap; then
+	skip "nginx FastCGI and fcgiwrap examples (nginx, spawn-fcgi or fcgiwrap not installed: tests/deps.sh)"
+	exit 0
+fi
+
+LABPORT=${WEB_LAB_PORT:-15403}
+DEADPORT=${WEB_LAB_DEADPORT:-15404}
+P_FCGI=${WEB_NGINX_PORT:-18501}
+P_WRAP=$((P_FCGI + 1))
+T=$(mktemp -d /tmp/mta-sts-webnginx.XXXXXX)
+chmod 755 "$T"	# nginx's workers and the programs run as www-data
+PIDS=$T/pids
+cleanup() {
+	web_nginx_fcgi_stop "$T/web"
+	web_stop "$PIDS"
+	"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE
+
+if ! "$TOP/tests/lab/lab.sh" start "$T/lab" "$LABPORT" "$DEADPORT" >"$T/lab.log" 2>&1; then
+	fail "lab starts" "$(tail -5 "$T/lab.log")"
+	exit 1
+fi
+. "$T/lab/lab.env"
+chmod -R a+rX "$T/lab"
+if ! web_pki "$T/web" mta-sts.secure.example 2>"$T/pki.err"; then
+	fail "test PKI" "$(cat "$T/pki.err")"
+	exit 1
+fi
+export WEB_CA=$T/web/ca.crt
+
+# /path/to/ of the examples: outside every document root.
+P=$T/private
+mkdir -p "$P" "$T/run"
+cp "$T/web/server.crt" "$P/fullchain.pem"
+cp "$T/web/server.key" "$P/privkey.pem"
+cp "$CGI" "$P/mta-sts.cgi"
+export WEB_DOMAIN=secure.example WEB_PATHTO=$P WEB_RUN=$T/run
+installed=1
+web_policy_conf "$P/mta-sts.conf" "$LAB_TA" "$LAB_UNBOUND_CONF" || installed=
+W=$T/nginx-fcgiwrap
+web_nginx_prefix "$W" || installed=
+WEB_PORT=$P_WRAP web_install nginx/mta-sts.example.com-fcgiwrap.conf "$W/site.conf" || installed=
+chmod -R a+rX "$P"
+if [ -z "$installed" ]; then
+	fail "examples installed verbatim"
+	exit 1
+fi
+pass "examples installed verbatim (only placeholders replaced)"
+
+# 1. nginx + spawn-fcgi + mta-sts.fcgi: the shared helper (it installs
+#    mta-sts.example.com.conf and the unit's ExecStart line itself).
+if ! web_nginx_fcgi_start "$T/web" "$P_FCGI" "$P/mta-sts.conf" 2>"$T/start.err"; then
+	fail "web_nginx_fcgi_start: nginx + spawn-fcgi running mta-sts.fcgi" "$(cat "$T/start.err")"
+	exit 1
+fi
+pass "web_nginx_fcgi_start: nginx + spawn-fcgi running mta-sts.fcgi"
+# 2. nginx + fcgiwrap (as Debian's fcgiwrap.service: www-data, -f; here
+#    spawn-fcgi holds the socket, and -c 2 pre-forks two children, which a
+#    stop must reach too) running mta-sts.cgi once per request.
+web_start "$PIDS" "$W/logs/fcgiwrap.log" spawn-fcgi -n -s "$T/run/fcgiwrap.socket" -M 0600 \
+    -U www-data -G www-data -u www-data -g www-data -- /usr/sbin/fcgiwrap -f -c 2
+if ! nginx -t -p "$W" -c "$W/nginx.conf" >"$W/logs/nginx-t.log" 2>&1; then
+	fail "nginx -t (fcgiwrap)" "$(tail -n 3 "$W/logs/nginx-t.log" | tr '\n' '|')"
+	exit 1
+fi
+web_start "$PIDS" "$W/logs/nginx.out" nginx -p "$W" -c "$W/nginx.conf" -g 'daemon off;'
+if ! web_wait_socket "$T/run/fcgiwrap.socket" "$PIDS" || ! web_wait_port "$P_WRAP" "$PIDS"; then
+	fail "nginx + fcgiwrap start" "$(tail -n 3 "$W"/logs/* 2>/dev/null | tr '\n' '|')"
+	exit 1
+fi
+
+export WEB_HOST=mta-sts.secure.example WEB_OUT=$T/fetch
+WEB_WANT=$(policy testing 604800 mx1.secure.example mx2.secure.example zz.secure.example)$'\n'
+F=$WEB_OUT
+# The example's server block is the only one, so nginx hands every Host
+# to the program (our 404); every other path: "location / { return 404; }".
+web_check_setup "nginx/mta-sts.example.com.conf (spawn-fcgi)" "$P_FCGI" length ours 'x=1' 404 \
+    / /.well-known/ /.well-known/mta-sts.txt/ /.well-known/mta-sts.txt.bak /mta-sts.fcgi \
+    /mta-sts.conf /index.html
+web_check_setup "nginx/mta-sts.example.com-fcgiwrap.conf" "$P_WRAP" length ours 'x=1' 404 \
+    / /.well-known/ /.well-known/mta-sts.txt/ /.well-known/mta-sts.txt.bak /mta-sts.cgi \
+    /mta-sts.conf /index.html
+
+# The IPv6 listen line of the examples ([::]:443 there, [::1] here).
+if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/'; then
+	for p in "$P_FCGI" "$P_WRAP"; do
+		curl -sS -m 10 --cacert "$WEB_CA" --resolve "$WEB_HOST:$p:[::1]" \
+		    -D "$F.rawhead" -o "$F.body" -w '%{http_code}' \
+		    "https://$WEB_HOST:$p/.well-known/mta-sts.txt" >"$F.code" 2>"$F.err"
+		tr -d '\r' <"$F.rawhead" >"$F.head"
+		web_check_200 "port $p over IPv6 ([::1]): the policy" "$F" "$WEB_WANT"
+	done
+else
+	skip "the examples' IPv6 listen lines (no ::1 here)"
+fi
+
+# Who runs what: the FastCGI program, started by spawn-fcgi from the
+# unit's command line, as www-data; its socket 0600 www-data.
+d=$T/web/nginx
+# shellcheck disable=SC2046  # one PID per word
+n=$(for p in $(web_members $(cat "$d/pids")); do
+	[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$d/path/mta-sts.fcgi" ] &&
+	    [ "$(stat -c %U "/proc/$p")" = www-data ] && echo "$p"
+done | wc -l)
+sock=$(stat -c '%U %a' "$d/run/mta-sts/mta-sts.sock" 2>/dev/null)
+if [ "$n" -eq 1 ] && [ "$sock" = "www-data 600" ]; then
+	pass "mta-sts-fcgi.service: one mta-sts.fcgi as www-data, socket www-data 0600"
+else
+	fail "mta-sts-fcgi.service: one mta-sts.fcgi as www-data, socket www-data 0600" \
+	    "programs: $n, socket: $sock"
+fi
+logerrs=$(grep -hE '\[(error|crit|alert|emerg)\]' "$d/logs/error.log" "$W/logs/error.log" 2>/dev/null)
+if [ -z "$logerrs" ]; then
+	pass "nginx error logs: no error"
+else
+	fail "nginx error logs: no error" "$(head -n 5 <<<"$logerrs")"
+fi
+
+# Stop: nginx and fcgiwrap's pre-forked children too (process groups).
+cp "$PIDS" "$T/pids.copy"
+cat "$d/pids" >>"$T/pids.copy"
+web_nginx_fcgi_stop "$T/web"
+web_stop "$PIDS"
+"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
+left=$(web_leftovers "$T" "$T/pids.copy")
+if [ -z "$left" ]; then
+	pass "nginx, spawn-fcgi's program and fcgiwrap with its children all stopped"
+else
+	fail "nginx, spawn-fcgi's program and fcgiwrap with its children all stopped" "$left"
+fi
+web_check_sanitizer "no sanitizer report in the server logs" "$T/web/nginx/logs" "$W/logs"
+exit 0
