@@ -1,11 +1,18 @@
 # mta-sts-cgi: one non-recursive Makefile.
 #   make            build fcgi/mta-sts.fcgi, cgi/mta-sts.cgi, cli/mta-sts-id
 #   make check      build and run every test; ends with "N passed, N failed"
+#   make static     fully static binaries in static/ (for shared hosting)
+#   make install / uninstall   honour DESTDIR PREFIX BINDIR MANDIR SYSCONFDIR
+#   make fuzz       run every libFuzzer harness FUZZ_SECONDS (60) each
 #   make clean
 
 PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= $(PREFIX)/etc
 LOCALSTATEDIR	?= /var/lib
+FUZZ_SECONDS	?= 60
+INSTALL		?= install
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -23,7 +30,7 @@ DEFS		 = -DCONF_DEFAULT_PATH='"$(SYSCONFDIR)/mta-sts.conf"' \
 ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -D_GNU_SOURCE
 
 # Everything in common/ except dns.c, the only file that needs libunbound.
-CORE_SRCS	 = common/buf.c common/xmalloc.c common/log.c common/host.c \
+CORE_SRCS	 = common/buf.c common/cgiio.c common/xmalloc.c common/mlog.c common/host.c \
 		   common/policy.c common/override.c common/conf.c \
 		   common/rdata.c common/anchor.c common/dnsresult.c common/cache.c \
 		   common/resolve.c common/idstate.c \
@@ -76,6 +83,61 @@ tests/unit/t_%: tests/unit/t_%.c tests/unit/test.h $(LIBCORE)
 tests/unit/t_fetch: tests/unit/t_fetch.c tests/unit/test.h common/fetch.o $(LIBCORE)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< common/fetch.o $(LIBCORE) $(SSL_LIBS)
 
+# Fully static binaries from Debian's static libraries (libunbound.a is
+# built with nettle, gmp and libevent).  glibc warns that getaddrinfo() and
+# friends need its shared NSS modules at run time; the code paths that use
+# them (libunbound's config user lookup, WKS records, listening sockets)
+# are never reached by these programs.
+STATIC_DNS_LIBS	:= $(shell $(PKG_CONFIG) --static --libs libunbound 2>/dev/null)
+STATIC_SSL_LIBS	:= $(shell $(PKG_CONFIG) --static --libs openssl 2>/dev/null)
+STATIC_QUIET	 = grep -v -e 'statically linked applications requires' \
+		   -e ': in function .*\(getaddrinfo\|gethostbyname\|wks\|uid\|make_sock\|fetch_connect\)' \
+		   -e '^/usr/bin/ld: .*: in function' || true
+STATIC_PROGS	 = static/mta-sts.cgi static/mta-sts.fcgi static/mta-sts-id
+
+static: $(STATIC_PROGS)
+
+static/mta-sts.cgi: cgi/main.o $(DNS_OBJ) $(LIBCORE)
+	@mkdir -p static && rm -f $@
+	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ cgi/main.o $(DNS_OBJ) \
+	    $(LIBCORE) $(STATIC_DNS_LIBS) -lpthread 2>&1 | \
+	    $(STATIC_QUIET)
+	@test -x $@
+
+static/mta-sts.fcgi: fcgi/main.o $(DNS_OBJ) $(LIBCORE)
+	@mkdir -p static && rm -f $@
+	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ fcgi/main.o $(DNS_OBJ) \
+	    $(LIBCORE) -lfcgi $(STATIC_DNS_LIBS) -lpthread 2>&1 | \
+	    $(STATIC_QUIET)
+	@test -x $@
+
+static/mta-sts-id: cli/main.o common/fetch.o $(DNS_OBJ) $(LIBCORE)
+	@mkdir -p static && rm -f $@
+	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o common/fetch.o \
+	    $(DNS_OBJ) $(LIBCORE) $(STATIC_SSL_LIBS) $(STATIC_DNS_LIBS) \
+	    -lpthread 2>&1 | \
+	    $(STATIC_QUIET)
+	@test -x $@
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 755 fcgi/mta-sts.fcgi cgi/mta-sts.cgi cli/mta-sts-id \
+	    $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 644 common/mta-sts.conf.5 $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 644 cgi/mta-sts.cgi.8 cli/mta-sts-id.8 \
+	    $(DESTDIR)$(MANDIR)/man8
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mta-sts.fcgi $(DESTDIR)$(BINDIR)/mta-sts.cgi \
+	    $(DESTDIR)$(BINDIR)/mta-sts-id \
+	    $(DESTDIR)$(MANDIR)/man5/mta-sts.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man8/mta-sts.cgi.8 \
+	    $(DESTDIR)$(MANDIR)/man8/mta-sts-id.8
+
+fuzz:
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 tests/lab/blackhole: tests/lab/blackhole.c
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
@@ -89,13 +151,14 @@ deps:
 clean:
 	rm -f common/*.o common/*.a fcgi/*.o cgi/*.o cli/*.o $(PROGS) \
 	    $(UNIT_TESTS) $(LAB_PROGS)
+	rm -rf static
 
 # Header dependencies, kept coarse on purpose: every object depends on
 # every header in common/.
 $(CORE_OBJS) $(DNS_OBJ) common/fetch.o fcgi/main.o cgi/main.o cli/main.o: \
     $(wildcard common/*.h)
 
-.PHONY: all check clean
+.PHONY: all check clean static install uninstall fuzz
 
 demo: deps
 	@$(MAKE) -s --no-print-directory all $(LAB_PROGS)

@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "log.h"
+#include "cgiio.h"
+#include "mlog.h"
 #include "request.h"
 #include "response.h"
 #include "server.h"
@@ -17,23 +18,6 @@ env_get(const char *name, void *arg)
 {
 	(void)arg;
 	return getenv(name);
-}
-
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 int
@@ -48,20 +32,21 @@ main(int argc, char *argv[])
 	char		 err[1024];
 
 	(void)argc;
-	log_init(argv[0] != NULL ? argv[0] : "mta-sts.cgi",
+	mlog_init(argv[0] != NULL ? argv[0] : "mta-sts.cgi",
 	    getenv("MTA_STS_DEBUG") != NULL);
 	if (server_drop_root(getenv("MTA_STS_CONF"), err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
+		mlog_warnx("%s", err);
 		srv = NULL;	/* answers a fixed 500 */
 	} else
 		srv = server_new(1);
 	request_from_vars(&req, env_get, NULL);
 	buf_init(&out, RESPONSE_MAX_SIZE);
 	bytes = request_respond(srv, &req, &out, &len);
-	if (write_all(STDOUT_FILENO, bytes, len) == -1) {
-		log_warn("write");
+	if (cgiio_write(STDOUT_FILENO, bytes, len) == -1) {
+		mlog_warn("write");
 		rc = 1;
 	}
+	cgiio_drain(STDIN_FILENO, getenv("CONTENT_LENGTH"));
 	buf_free(&out);
 	server_free(srv);
 	return rc;

@@ -31,7 +31,7 @@
 #include "fetch.h"
 #include "host.h"
 #include "idstate.h"
-#include "log.h"
+#include "mlog.h"
 #include "override.h"
 #include "policy.h"
 #include "resolve.h"
@@ -125,7 +125,7 @@ render_policy(struct run *run, const char *domain, struct policy *p)
 
 	if (run->conf->ndomains > 0 &&
 	    (d = conf_domain_find(run->conf, domain)) == NULL) {
-		log_warnx("%s: not listed in %s (the configuration lists "
+		mlog_warnx("%s: not listed in %s (the configuration lists "
 		    "domains, and the server serves only those)", domain,
 		    run->conf->path != NULL ? run->conf->path :
 		    "the configuration");
@@ -134,7 +134,7 @@ render_policy(struct run *run, const char *domain, struct policy *p)
 	pol = conf_policy_for(run->conf, d);
 	if (pol->override != NULL) {
 		if (override_load(pol->override, p, err, sizeof(err)) == -1) {
-			log_warnx("%s: invalid override, the server does not "
+			mlog_warnx("%s: invalid override, the server does not "
 			    "serve it either: %s", domain, err);
 			return EXIT_CONF;
 		}
@@ -142,7 +142,7 @@ render_policy(struct run *run, const char *domain, struct policy *p)
 	}
 	if (run->dns == NULL &&
 	    (run->dns = dns_new(run->conf, err, sizeof(err))) == NULL) {
-		log_warnx("%s: resolver: %s", domain, err);
+		mlog_warnx("%s: resolver: %s", domain, err);
 		return EXIT_CONF;
 	}
 	resolve_policy(run->dns, domain, pol, d == NULL, CLI_DNS_TIMEOUT_MS,
@@ -153,14 +153,14 @@ render_policy(struct run *run, const char *domain, struct policy *p)
 		if (strncmp(detail, domain, strlen(domain)) == 0 &&
 		    strncmp(detail + strlen(domain), ": ", 2) == 0)
 			detail += strlen(domain) + 2;
-		log_warnx("%s: no policy to announce: %s (%s)", domain,
+		mlog_warnx("%s: no policy to announce: %s (%s)", domain,
 		    out.msg, detail);
 		return EXIT_DNS;
 	}
 	/* The server withholds such a policy (503); so do we. */
 	for (i = 0; i < p->nmx; i++)
 		if (!conf_mx_allowed(pol, p->mx[i])) {
-			log_warnx("%s: no policy to announce: MX host %s is "
+			mlog_warnx("%s: no policy to announce: MX host %s is "
 			    "not in mx_allow, the server withholds the policy",
 			    domain, p->mx[i]);
 			policy_clear(p);
@@ -192,7 +192,7 @@ verify_live(struct run *run, const char *domain, const struct policy *p,
 	n = snprintf(host, sizeof(host), "mta-sts.%s", domain);
 	if (n < 0 || (size_t)n >= sizeof(host) ||
 	    !host_valid(host, (size_t)n)) {
-		log_warnx("%s: mta-sts.%s is too long for a host name; the "
+		mlog_warnx("%s: mta-sts.%s is too long for a host name; the "
 		    "policy cannot be served", domain, domain);
 		goto out;
 	}
@@ -200,47 +200,47 @@ verify_live(struct run *run, const char *domain, const struct policy *p,
 	    "/.well-known/mta-sts.txt");
 	if (fetch_get(host, "/.well-known/mta-sts.txt", &run->fopts,
 	    &res) == -1) {
-		log_warnx("%s: cannot check the live policy, %s: %s; %s",
+		mlog_warnx("%s: cannot check the live policy, %s: %s; %s",
 		    domain, url, res.err, keep);
 		goto out;
 	}
 	if (res.status >= 300 && res.status < 400) {
-		log_warnx("%s: %s answers %d %s with a redirect to \"%s\", "
+		mlog_warnx("%s: %s answers %d %s with a redirect to \"%s\", "
 		    "which senders do not follow; %s", domain, url,
 		    res.status, res.reason, res.location, keep);
 		goto out;
 	}
 	if (res.status != 200) {
-		log_warnx("%s: %s answers %d %s, not the policy; %s", domain,
+		mlog_warnx("%s: %s answers %d %s, not the policy; %s", domain,
 		    url, res.status, res.reason, keep);
 		goto out;
 	}
 	if (res.body.len == body->len &&
 	    memcmp(res.body.data, body->data, body->len) == 0) {
-		log_debug("%s: %s serves the new policy", domain, url);
+		mlog_debug("%s: %s serves the new policy", domain, url);
 		rc = EXIT_OK;
 		goto out;
 	}
 	/* Other bytes may still be the same policy (another server). */
 	if (policy_parse(res.body.data != NULL ? res.body.data : "",
 	    res.body.len, &live, &line, err, sizeof(err)) == -1) {
-		log_warnx("%s: %s does not serve a valid policy (line %zu: "
+		mlog_warnx("%s: %s does not serve a valid policy (line %zu: "
 		    "%s); publish the new policy first; %s", domain, url,
 		    line, err, keep);
 		goto out;
 	}
 	if (policy_equal(&live, p)) {
-		log_info("%s: %s serves the new policy, formatted "
+		mlog_info("%s: %s serves the new policy, formatted "
 		    "differently", domain, url);
 		rc = EXIT_OK;
 		goto out;
 	}
 	if (idstate_policy_diff(&live, p, &diff) == -1) {
-		log_warnx("%s: out of memory", domain);
+		mlog_warnx("%s: out of memory", domain);
 		rc = EXIT_ERROR;
 		goto out;
 	}
-	log_warnx("%s: %s does not serve the new policy yet (new policy vs "
+	mlog_warnx("%s: %s does not serve the new policy yet (new policy vs "
 	    "live: %s); publish it first; %s", domain, url,
 	    diff.data != NULL ? diff.data : "other bytes", keep);
  out:
@@ -274,7 +274,7 @@ lock_wait_s(void)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < 0 || v > CLI_LOCK_WAIT_MAX_S) {
-		log_warnx("MTA_STS_ID_LOCK_WAIT=\"%.32s\" ignored (want 0..%d "
+		mlog_warnx("MTA_STS_ID_LOCK_WAIT=\"%.32s\" ignored (want 0..%d "
 		    "seconds)", s, CLI_LOCK_WAIT_MAX_S);
 		return CLI_LOCK_WAIT_S;
 	}
@@ -291,17 +291,17 @@ take_lock(const char *dir, int *rc)
 	if ((fd = idstate_lock(dir, 0, err, sizeof(err))) >= 0)
 		return fd;
 	if (fd == -2 && (wait_s = lock_wait_s()) > 0) {
-		log_info("%s; waiting up to %d s", err, wait_s);
+		mlog_info("%s; waiting up to %d s", err, wait_s);
 		if ((fd = idstate_lock(dir, wait_s * 1000, err,
 		    sizeof(err))) >= 0)
 			return fd;
 		if (fd == -2) {
-			log_warnx("%s; gave up after %d s", err, wait_s);
+			mlog_warnx("%s; gave up after %d s", err, wait_s);
 			*rc = EXIT_STATE;
 			return -1;
 		}
 	}
-	log_warnx("%s", err);
+	mlog_warnx("%s", err);
 	*rc = EXIT_STATE;
 	return -1;
 }
@@ -332,7 +332,7 @@ run_domain(struct run *run, const char *domain)
 		goto out;
 	rc = EXIT_ERROR;
 	if (policy_render(&p, &body) == -1) {
-		log_warnx("%s: cannot render the policy", domain);
+		mlog_warnx("%s: cannot render the policy", domain);
 		goto out;
 	}
 
@@ -348,7 +348,7 @@ run_domain(struct run *run, const char *domain)
 		goto out;
 	}
 	if (run->lockfd == -1) {
-		log_warnx("%s: skipped, the state directory is not locked",
+		mlog_warnx("%s: skipped, the state directory is not locked",
 		    domain);
 		rc = run->lockrc;
 		goto out;
@@ -356,7 +356,7 @@ run_domain(struct run *run, const char *domain)
 	lrc = idstate_load(run->conf->state_dir, domain, &cur, err,
 	    sizeof(err));
 	if (lrc == IDSTATE_LOAD_ERROR) {
-		log_warnx("%s: %s; the file was left as it is: fix or remove "
+		mlog_warnx("%s: %s; the file was left as it is: fix or remove "
 		    "it (a new id is then issued)", domain, err);
 		rc = EXIT_STATE;
 		goto out;
@@ -368,7 +368,7 @@ run_domain(struct run *run, const char *domain)
 	if (why != IDSTATE_UNCHANGED) {
 		if (idstate_id_next(now, lrc == IDSTATE_LOAD_OK ? cur.id :
 		    NULL, next.id, sizeof(next.id)) == -1) {
-			log_warnx("%s: cannot make an id after \"%s\" (clock "
+			mlog_warnx("%s: cannot make an id after \"%s\" (clock "
 			    "or id out of range)", domain, cur.id);
 			rc = EXIT_STATE;
 			goto out;
@@ -387,7 +387,7 @@ run_domain(struct run *run, const char *domain)
 		policy_init(&p);
 		if (idstate_save(run->conf->state_dir, domain, &next, err,
 		    sizeof(err)) == -1) {
-			log_warnx("%s: state not saved, new id %s not issued: "
+			mlog_warnx("%s: state not saved, new id %s not issued: "
 			    "%s", domain, next.id, err);
 			rc = EXIT_STATE;
 			goto out;
@@ -398,11 +398,11 @@ run_domain(struct run *run, const char *domain)
 	    &next.pol, &comment) == -1 ||
 	    idstate_output(run->format, domain, id, comment.data, &out,
 	    &notes) == -1) {
-		log_warnx("%s: out of memory", domain);
+		mlog_warnx("%s: out of memory", domain);
 		goto out;
 	}
 	if (put(stderr, &notes) == -1 || put(stdout, &out) == -1) {
-		log_warn("%s: writing the output", domain);
+		mlog_warn("%s: writing the output", domain);
 		goto out;
 	}
 	rc = EXIT_OK;
@@ -426,13 +426,13 @@ load_conf(const char *cflag, struct conf **conf)
 	char		 err[1024];
 
 	if (cflag != NULL && stat(cflag, &sb) == -1) {
-		log_warn("%s", cflag);
+		mlog_warn("%s", cflag);
 		return -1;
 	}
 	if ((path = cflag) == NULL && (path = getenv("MTA_STS_CONF")) == NULL)
 		path = conf_default_path();
 	if (conf_load(path, conf, err, sizeof(err)) == -1) {
-		log_warnx("configuration: %s", err);
+		mlog_warnx("configuration: %s", err);
 		return -1;
 	}
 	return 0;
@@ -462,7 +462,7 @@ main(int argc, char *argv[])
 	run.verify = 1;
 	run.fopts.connect_to = run.ct;
 	run.lockfd = -1;
-	log_init("mta-sts-id", getenv("MTA_STS_DEBUG") != NULL);
+	mlog_init("mta-sts-id", getenv("MTA_STS_DEBUG") != NULL);
 
 	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -471,7 +471,7 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			if (idstate_format_parse(optarg, &run.format) == -1) {
-				log_warnx("unknown format \"%.32s\"", optarg);
+				mlog_warnx("unknown format \"%.32s\"", optarg);
 				usage();
 			}
 			break;
@@ -486,14 +486,14 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			if (run.fopts.nconnect_to >= FETCH_CONNECT_TO_MAX) {
-				log_warnx("more than %d --connect-to rules",
+				mlog_warnx("more than %d --connect-to rules",
 				    FETCH_CONNECT_TO_MAX);
 				usage();
 			}
 			if (fetch_connect_to_parse(optarg,
 			    &run.ct[run.fopts.nconnect_to], err,
 			    sizeof(err)) == -1) {
-				log_warnx("%s", err);
+				mlog_warnx("%s", err);
 				usage();
 			}
 			run.fopts.nconnect_to++;
@@ -516,7 +516,7 @@ main(int argc, char *argv[])
 	if (load_conf(cflag, &run.conf) == -1)
 		return EXIT_CONF;
 	if (all && run.conf->ndomains == 0) {
-		log_warnx("--all: %s lists no domains; name them on the "
+		mlog_warnx("--all: %s lists no domains; name them on the "
 		    "command line", run.conf->path != NULL ? run.conf->path :
 		    "the configuration");
 		rc = EXIT_CONF;
@@ -524,7 +524,7 @@ main(int argc, char *argv[])
 	}
 	ndomains = all ? run.conf->ndomains : (size_t)argc;
 	if ((domains = xcalloc(ndomains, sizeof(*domains))) == NULL) {
-		log_warnx("out of memory");
+		mlog_warnx("out of memory");
 		rc = EXIT_ERROR;
 		goto out;
 	}
@@ -535,7 +535,7 @@ main(int argc, char *argv[])
 			continue;
 		}
 		if (domain_arg(argv[i], domains[j]) == -1) {
-			log_warnx("\"%.300s\" is not a valid domain name",
+			mlog_warnx("\"%.300s\" is not a valid domain name",
 			    argv[i]);
 			free(domains);
 			conf_free(run.conf);
@@ -557,7 +557,7 @@ main(int argc, char *argv[])
 	dns_free(run.dns);
 	conf_free(run.conf);
 	if (fclose(stdout) == EOF && rc == EXIT_OK) {
-		log_warn("standard output");
+		mlog_warn("standard output");
 		rc = EXIT_ERROR;
 	}
 	return rc;

@@ -14,7 +14,7 @@
 #include "anchor.h"
 #include "conf.h"
 #include "dns.h"
-#include "log.h"
+#include "mlog.h"
 #include "xmalloc.h"
 
 /*
@@ -295,11 +295,11 @@ dns_run(struct dns *dns, struct dns_query *q, size_t n, int timeout_ms)
 			break;
 		rc = poll(&pfd, 1, (int)left);
 		if (rc == -1 && errno != EINTR) {
-			log_warn("dns: poll");
+			mlog_warn("dns: poll");
 			break;
 		}
 		if (rc > 0 && (rc = ub_process(dns->ctx)) != 0) {
-			log_warnx("dns: %s", ub_strerror(rc));
+			mlog_warnx("dns: %s", ub_strerror(rc));
 			break;
 		}
 		for (waiting = 0, i = 0; i < n; i++)

@@ -6,7 +6,7 @@
 #include "cache.h"
 #include "conf.h"
 #include "host.h"
-#include "log.h"
+#include "mlog.h"
 #include "override.h"
 #include "policy.h"
 #include "buf.h"
@@ -49,7 +49,7 @@ request_respond(struct server *srv, const struct request *req,
 
 	buf_reset(out);
 	if (srv == NULL) {
-		log_warnx("out of memory");
+		mlog_warnx("out of memory");
 		*len = request_is_head(req) ? REQUEST_FATAL_HEAD :
 		    sizeof(request_fatal) - 1;
 		return request_fatal;
@@ -59,7 +59,7 @@ request_respond(struct server *srv, const struct request *req,
 	rc = response_serialize(&resp, request_is_head(req), out);
 	response_free(&resp);
 	if (rc == -1) {
-		log_warnx("cannot build the response (out of memory)");
+		mlog_warnx("cannot build the response (out of memory)");
 		*len = request_is_head(req) ? REQUEST_FATAL_HEAD :
 		    sizeof(request_fatal) - 1;
 		return request_fatal;
@@ -108,7 +108,7 @@ request_override(const char *host, const char *domain, const char *path,
 
 	policy_init(&p);
 	if (override_load(path, &p, err, sizeof(err)) == -1) {
-		log_warnx("%s: %s: invalid override, not served: %s", host,
+		mlog_warnx("%s: %s: invalid override, not served: %s", host,
 		    domain, err);
 		response_text(resp, 503, "the policy override for %s is "
 		    "invalid; see the server log", domain);
@@ -149,7 +149,7 @@ answer_entry(struct response *resp, const struct cache_entry *e,
 	}
 	for (i = 0; i < e->pol.nmx; i++)
 		if (!conf_mx_allowed(pol, e->pol.mx[i])) {
-			log_warnx("%s: %s: MX host %s is not in mx_allow; "
+			mlog_warnx("%s: %s: MX host %s is not in mx_allow; "
 			    "policy withheld", host, domain, e->pol.mx[i]);
 			response_text(resp, 503, "MX host %s of %s is not "
 			    "allowed by this server's mx_allow list",
@@ -174,7 +174,7 @@ remember(struct server *srv, const struct conf *conf, const char *domain,
 		(void)cache_put(cache, domain, e, e->stored);
 	if (conf->cache_dir != NULL &&
 	    cache_write(conf->cache_dir, domain, e, why, sizeof(why)) == -1)
-		log_warnx("%s: cache not written: %s", domain, why);
+		mlog_warnx("%s: cache not written: %s", domain, why);
 }
 
 /*
@@ -209,7 +209,7 @@ request_dns(struct server *srv, const struct conf *conf, const char *host,
 			if (entry_fits(&disk, pol, optin))
 				have = &disk;
 		} else if (err[0] != '\0')
-			log_warnx("%s: cache entry ignored: %s", domain, err);
+			mlog_warnx("%s: cache entry ignored: %s", domain, err);
 	}
 	if (have != NULL && now < have->expires) {
 		answer_entry(resp, have, pol, host, domain);
@@ -219,7 +219,7 @@ request_dns(struct server *srv, const struct conf *conf, const char *host,
 	}
 
 	if ((dns = server_dns(srv, err, sizeof(err))) == NULL) {
-		log_warnx("%s: %s: resolver: %s", host, domain, err);
+		mlog_warnx("%s: %s: resolver: %s", host, domain, err);
 		response_text(resp, 500, "server configuration error; see "
 		    "the server log");
 		goto out;
@@ -236,7 +236,7 @@ request_dns(struct server *srv, const struct conf *conf, const char *host,
 		fresh.expires = now + ttl;
 		(void)snprintf(fresh.msg, sizeof(fresh.msg), "%s", out.msg);
 		if (out.rc == RESOLVE_NOPOLICY)
-			log_info("%s: %s", host, out.log);
+			mlog_info("%s: %s", host, out.log);
 		answer_entry(resp, &fresh, pol, host, domain);
 		/* After the answer: remember() may replace *have. */
 		remember(srv, conf, domain, &fresh);
@@ -244,13 +244,13 @@ request_dns(struct server *srv, const struct conf *conf, const char *host,
 	}
 	if (out.tempfail && have != NULL && have->rc == RESOLVE_OK &&
 	    now - have->stored <= (int64_t)conf->stale_max) {
-		log_warnx("%s: %s; serving the policy looked up %lld s ago "
+		mlog_warnx("%s: %s; serving the policy looked up %lld s ago "
 		    "(stale_max %lu)", host, out.log,
 		    (long long)(now - have->stored), conf->stale_max);
 		answer_entry(resp, have, pol, host, domain);
 		goto out;
 	}
-	log_warnx("%s: %s", host, out.log);
+	mlog_warnx("%s: %s", host, out.log);
 	response_text(resp, 503, "%s", out.msg);
  out:
 	cache_entry_clear(&fresh);
@@ -284,7 +284,7 @@ request_handle(struct server *srv, const struct request *req,
 
 	if ((conf = server_conf(srv, req->conf_path, domain, err,
 	    sizeof(err))) == NULL) {
-		log_warnx("configuration error, nothing served: %s", err);
+		mlog_warnx("configuration error, nothing served: %s", err);
 		response_text(resp, 500, "server configuration error; see "
 		    "the server log");
 		return;

@@ -12,7 +12,7 @@
 #include "cache.h"
 #include "conf.h"
 #include "dns.h"
-#include "log.h"
+#include "mlog.h"
 #include "server.h"
 #include "xmalloc.h"
 
@@ -140,7 +140,7 @@ server_drop_root(const char *path, char *err, size_t errlen)
 	if (path == NULL || *path == '\0')
 		path = conf_default_path();
 	if (stat(path, &st) == -1 || st.st_uid == 0) {
-		log_warnx("running as root: give %s to an ordinary user, or "
+		mlog_warnx("running as root: give %s to an ordinary user, or "
 		    "start this program as one", path);
 		return 0;
 	}
@@ -151,7 +151,7 @@ server_drop_root(const char *path, char *err, size_t errlen)
 		    (unsigned long)st.st_gid, path, strerror(errno));
 		return -1;
 	}
-	log_debug("started as root: now uid %lu gid %lu, the owner of %s",
+	mlog_debug("started as root: now uid %lu gid %lu, the owner of %s",
 	    (unsigned long)st.st_uid, (unsigned long)st.st_gid, path);
 	return 0;
 }

@@ -14,7 +14,8 @@
 #include <fcgiapp.h>
 
 #include "buf.h"
-#include "log.h"
+#include "cgiio.h"
+#include "mlog.h"
 #include "request.h"
 #include "response.h"
 #include "server.h"
@@ -57,23 +58,6 @@ on_term(int sig)
 	FCGX_ShutdownPending();
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -88,7 +72,7 @@ main(int argc, char *argv[])
 	char			 err[1024];
 
 	(void)argc;
-	log_init(argv[0] != NULL ? argv[0] : "mta-sts.fcgi",
+	mlog_init(argv[0] != NULL ? argv[0] : "mta-sts.fcgi",
 	    getenv("MTA_STS_DEBUG") != NULL);
 	struct sigaction	 sa;
 
@@ -109,10 +93,11 @@ main(int argc, char *argv[])
 		vars.envp = NULL;
 		request_from_vars(&req, fcgi_get, &vars);
 		bytes = request_respond(srv, &req, &out, &len);
-		if (write_all(STDOUT_FILENO, bytes, len) == -1) {
-			log_warn("write");
+		if (cgiio_write(STDOUT_FILENO, bytes, len) == -1) {
+			mlog_warn("write");
 			rc = 1;
 		}
+		cgiio_drain(STDIN_FILENO, getenv("CONTENT_LENGTH"));
 		goto out;
 	}
 
@@ -120,14 +105,14 @@ main(int argc, char *argv[])
 	if (FCGX_InitRequest(&fr, 0, 0) != 0)
 		fatalx("cannot initialise the FastCGI request");
 	while (FCGX_Accept_r(&fr) >= 0) {
-		log_set_writer(fcgi_log, fr.err);
+		mlog_set_writer(fcgi_log, fr.err);
 		vars.envp = fr.envp;
 		request_from_vars(&req, fcgi_get, &vars);
 		bytes = request_respond(srv, &req, &out, &len);
 		if (len > (size_t)INT32_MAX ||
 		    FCGX_PutStr(bytes, (int)len, fr.out) != (int)len)
-			log_warnx("cannot write the response");
-		log_set_writer(NULL, NULL);
+			mlog_warnx("cannot write the response");
+		mlog_set_writer(NULL, NULL);
 		FCGX_Finish_r(&fr);
 	}
  out:

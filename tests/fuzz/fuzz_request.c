@@ -61,7 +61,7 @@
 #include "buf.h"
 #include "dns.h"
 #include "host.h"
-#include "log.h"
+#include "mlog.h"
 #include "request.h"
 #include "response.h"
 #include "server.h"
@@ -220,8 +220,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	write_file(listed_conf, text);
 	write_file(optin_conf, "resolver: 127.0.0.1@9\nmode: enforce\n");
 
-	log_init("fuzz_request", 1);
-	log_set_writer(log_sink, NULL);
+	mlog_init("fuzz_request", 1);
+	mlog_set_writer(log_sink, NULL);
 	if ((srv_listed = server_new(0)) == NULL ||
 	    (srv_optin = server_new(0)) == NULL) {
 		fprintf(stderr, "fuzz_request: out of memory\n");

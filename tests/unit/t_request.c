@@ -11,7 +11,7 @@
 
 #include "buf.h"
 #include "dns.h"
-#include "log.h"
+#include "mlog.h"
 #include "request.h"
 #include "response.h"
 #include "server.h"
@@ -233,7 +233,7 @@ main(void)
 	char		 cmd[300];
 
 	t_suite = "request";
-	log_set_writer(quiet, NULL);
+	mlog_set_writer(quiet, NULL);
 	if (mkdtemp(dir) == NULL)
 		abort();
 	(void)snprintf(confpath, sizeof(confpath), "%s/m.conf", dir);

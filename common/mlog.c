@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "mlog.h"
 
 static const char	*log_progname = "mta-sts";
 static int		 log_debugging;
@@ -13,7 +13,7 @@ static void		(*log_writer)(const char *, void *);
 static void		*log_writer_arg;
 
 void
-log_init(const char *progname, int debug)
+mlog_init(const char *progname, int debug)
 {
 	const char	*p;
 
@@ -25,7 +25,7 @@ log_init(const char *progname, int debug)
 }
 
 void
-log_set_writer(void (*fn)(const char *, void *), void *arg)
+mlog_set_writer(void (*fn)(const char *, void *), void *arg)
 {
 	log_writer = fn;
 	log_writer_arg = arg;
@@ -66,7 +66,7 @@ log_vline(const char *fmt, va_list ap, int errnum)
 }
 
 void
-log_warn(const char *fmt, ...)
+mlog_warn(const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 saved = errno;
@@ -78,7 +78,7 @@ log_warn(const char *fmt, ...)
 }
 
 void
-log_warnx(const char *fmt, ...)
+mlog_warnx(const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -88,7 +88,7 @@ log_warnx(const char *fmt, ...)
 }
 
 void
-log_info(const char *fmt, ...)
+mlog_info(const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -98,7 +98,7 @@ log_info(const char *fmt, ...)
 }
 
 void
-log_debug(const char *fmt, ...)
+mlog_debug(const char *fmt, ...)
 {
 	va_list	 ap;
 

@@ -1,0 +1,69 @@
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgiio.h"
+
+int
+cgiio_write(int fd, const void *p, size_t len)
+{
+	const char	*c = p;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, c, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static long long
+cgiio_now_ms(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+cgiio_drain(int fd, const char *content_length)
+{
+	struct pollfd	 pfd;
+	char		 buf[8192];
+	long long	 deadline, left;
+	size_t		 want = 0;
+	ssize_t		 n;
+	const char	*c;
+
+	if (content_length == NULL || *content_length == '\0')
+		return;
+	for (c = content_length; *c != '\0'; c++) {
+		if (*c < '0' || *c > '9')
+			return;
+		want = want * 10 + (size_t)(*c - '0');
+		if (want > CGIIO_DRAIN_MAX) {
+			want = CGIIO_DRAIN_MAX;
+			break;
+		}
+	}
+	deadline = cgiio_now_ms() + CGIIO_DRAIN_MS;
+	while (want > 0 && (left = deadline - cgiio_now_ms()) > 0) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			break;
+		n = read(fd, buf, want < sizeof(buf) ? want : sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		want -= (size_t)n;
+	}
+}
