@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cgiio.h"
 
 int
@@ -21,15 +22,6 @@ cgiio_write(int fd, const void *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-static long long
-cgiio_now_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void
@@ -53,8 +45,8 @@ cgiio_drain(int fd, const char *content_length)
 			break;
 		}
 	}
-	deadline = cgiio_now_ms() + CGIIO_DRAIN_MS;
-	while (want > 0 && (left = deadline - cgiio_now_ms()) > 0) {
+	deadline = clock_ms() + CGIIO_DRAIN_MS;
+	while (want > 0 && (left = deadline - clock_ms()) > 0) {
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, (int)left) <= 0)

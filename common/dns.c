@@ -11,6 +11,7 @@
 
 #include <unbound.h>
 
+#include "clock.h"
 #include "anchor.h"
 #include "conf.h"
 #include "dns.h"
@@ -239,15 +240,6 @@ dns_callback(void *arg, int err, struct ub_result *r)
 		ub_resolve_free(r);
 }
 
-static long long
-dns_now_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 dns_run(struct dns *dns, struct dns_query *q, size_t n, int timeout_ms)
 {
@@ -266,7 +258,7 @@ dns_run(struct dns *dns, struct dns_query *q, size_t n, int timeout_ms)
 			dns_why(&q[i].res, "", "out of memory");
 		return;
 	}
-	deadline = dns_now_ms() + timeout_ms;
+	deadline = clock_ms() + timeout_ms;
 	waiting = 0;
 	for (i = 0; i < n; i++) {
 		if ((pend[i] = xcalloc(1, sizeof(**pend))) == NULL) {
@@ -287,7 +279,7 @@ dns_run(struct dns *dns, struct dns_query *q, size_t n, int timeout_ms)
 		waiting++;
 	}
 
-	while (waiting > 0 && (left = deadline - dns_now_ms()) > 0) {
+	while (waiting > 0 && (left = deadline - clock_ms()) > 0) {
 		pfd.fd = ub_fd(dns->ctx);
 		pfd.events = POLLIN;
 		pfd.revents = 0;

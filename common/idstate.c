@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "host.h"
 #include "idstate.h"
@@ -695,15 +696,6 @@ idstate_save(const char *dir, const char *domain, const struct idstate *st,
 	return rc;
 }
 
-static long long
-idstate_now_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 idstate_lock(const char *dir, int wait_ms, char *err, size_t errlen)
 {
@@ -727,7 +719,7 @@ idstate_lock(const char *dir, int wait_ms, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	deadline = idstate_now_ms() + (wait_ms > 0 ? wait_ms : 0);
+	deadline = clock_ms() + (wait_ms > 0 ? wait_ms : 0);
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return fd;
@@ -739,7 +731,7 @@ idstate_lock(const char *dir, int wait_ms, char *err, size_t errlen)
 			(void)close(fd);
 			return -1;
 		}
-		if (idstate_now_ms() >= deadline)
+		if (clock_ms() >= deadline)
 			break;
 		pause.tv_sec = 0;
 		pause.tv_nsec = IDSTATE_LOCK_POLL_MS * 1000000L;

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "dns.h"
 #include "host.h"
@@ -32,15 +33,6 @@ outcome_log(struct resolve_outcome *out, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(out->log, sizeof(out->log), fmt, ap);
 	va_end(ap);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -181,7 +173,7 @@ resolve_policy(struct dns *dns, const char *domain,
 	out->ttl = UINT32_MAX;
 	out->secure = 1;
 	memset(q, 0, sizeof(q));
-	start = now_ms();
+	start = clock_ms();
 
 	/* The MX set, and the opt-in TXT record in the same round trip. */
 	(void)snprintf(what, sizeof(what), "%s MX", domain);
@@ -246,7 +238,7 @@ resolve_policy(struct dns *dns, const char *domain,
 	q[1].name = domain;
 	q[1].type = DNS_TYPE_AAAA;
 	nq = 2;
-	left = timeout_ms - (int)(now_ms() - start);
+	left = timeout_ms - (int)(clock_ms() - start);
 	dns_run(dns, q, nq, left > 0 ? left : 0);
 	haveaddr = 0;
 	for (i = 0; i < 2; i++) {
