@@ -43,6 +43,7 @@ OURS_FCGI=$REPO/fcgi/mta-sts.fcgi
 ENV=/usr/bin/env		# spawn-fcgi execv()s: absolute paths only
 VALGRIND=/usr/bin/valgrind
 OURS_CGI=$REPO/cgi/mta-sts.cgi
+OURS_CGI_STATIC=$REPO/static/mta-sts.cgi	# make static; optional
 HOST=mta-sts.secure.example
 URLPATH=/.well-known/mta-sts.txt
 
@@ -79,6 +80,10 @@ if [ -z "${BENCH_IN_NETNS:-}" ]; then
 	if [ "${BENCH_NO_MAKE:-}" != 1 ]; then
 		echo "bench: make (from $REPO)" >&2
 		make -s -C "$REPO" fcgi/mta-sts.fcgi cgi/mta-sts.cgi tests/lab/blackhole
+		# The fully static CGI (make static) too, when it builds: an
+		# extra row of figure 2.
+		make -s -C "$REPO" static/mta-sts.cgi >/dev/null 2>&1 ||
+		    echo "bench: make static/mta-sts.cgi failed; its row is left out" >&2
 	fi
 	exec "$REPO/tests/lab/netns.sh" env BENCH_IN_NETNS=1 bash "$0" "$@"
 fi
@@ -257,6 +262,8 @@ CGI_ENV=(PATH=/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET
 cgi() { as_user env -i "${CGI_ENV[@]}" "MTA_STS_CONF=$T/$1.conf" "$OURS_CGI"; }
 
 cgi one >"$T/answer" 2>"$T/log/first.err" || die "our CGI failed: $(cat "$T/log/first.err")"
+# cgi_static CONF: the same with the static build.
+cgi_static() { as_user env -i "${CGI_ENV[@]}" "MTA_STS_CONF=$T/$1.conf" "$OURS_CGI_STATIC"; }
 sed -n 1p "$T/answer" | grep -q '^Status: 200 OK' ||
     die "our CGI did not answer 200: $(head -c 300 "$T/answer")"
 sed -e '1,/^\r$/d' "$T/answer" >"$T/body"
@@ -282,10 +289,19 @@ cc "${CFLAGS_H[@]}" -I"$T/bin" -DRESPONSE_H='"response.h"' -o "$T/bin/minimal-cg
 cc "${CFLAGS_H[@]}" -I"$T/bin" -DRESPONSE_H='"response.h"' \
     -o "$T/bin/minimal-cgi-libs" "$HERE/minimal-cgi.c" -Wl,--no-as-needed \
     $(pkg-config --libs libunbound) -lpthread
+cc "${CFLAGS_H[@]}" -I"$T/bin" -DRESPONSE_H='"response.h"' -static \
+    -o "$T/bin/minimal-cgi-static" "$HERE/minimal-cgi.c"
 cc "${CFLAGS_H[@]}" -o "$T/bin/fcgi-drive" "$HERE/fcgi-drive.c"
 cc "${CFLAGS_H[@]}" -o "$T/bin/execbench" "$HERE/execbench.c"
 env -i "${CGI_ENV[@]}" "$T/bin/minimal-cgi" | cmp -s - "$T/answer" ||
     die "minimal-cgi does not print the same bytes as our CGI"
+HAVE_STATIC=
+if [ -x "$OURS_CGI_STATIC" ] && [ "$OURS_CGI_STATIC" -nt "$REPO/cgi/main.c" ] &&
+    cgi_static one 2>/dev/null | cmp -s - "$T/answer"; then
+	HAVE_STATIC=1
+else
+	say "no working $OURS_CGI_STATIC (make static): its row is left out"
+fi
 chmod -R a+rX "$T/bin"
 
 # --- nginx: one server per variant ---------------------------------------
@@ -356,8 +372,9 @@ check_http() {
 	local code
 	code=$(curl -s -o "$T/got" -w '%{http_code}' -H "Host: $HOST" \
 	    "http://127.0.0.1:$1$URLPATH") || true
-	[ "$code" = 200 ] && cmp -s "$T/got" "$T/body" ||
-	    die "port $1: HTTP $code, body: $(head -c 300 "$T/got")"
+	if [ "$code" != 200 ] || ! cmp -s "$T/got" "$T/body"; then
+		die "port $1: HTTP $code, body: $(head -c 300 "$T/got")"
+	fi
 }
 # wrk_run NAME PORT SECONDS [LIMIT]: one wrk run (with LIMIT: each of the
 # 2 threads stops after LIMIT answers); appends its output to
@@ -464,6 +481,8 @@ part_cgi() {
 		as_user "$T/bin/execbench" -n "$CGI_N" -w 10 \
 		    "$(spec minimal "$T/bin/minimal-cgi" "")" \
 		    "$(spec minlibs "$T/bin/minimal-cgi-libs" "")" \
+		    "$(spec minstatic "$T/bin/minimal-cgi-static" "")" \
+		    ${HAVE_STATIC:+"$(spec static "$OURS_CGI_STATIC" one)"} \
 		    "$(spec warm1 "$OURS_CGI" one)" \
 		    "$(spec warmbig "$OURS_CGI" big)" \
 		    "$(spec cold "$OURS_CGI" cold "$T/c-cold")" \
@@ -473,7 +492,7 @@ part_cgi() {
 		cat "$T/eb.out" >>"$T/cgi.res"
 		say "   run $((r + 1)): $(awk '{ split($1, a, "="); split($3, b, "="); printf "%s %s us  ", a[2], b[2] }' "$T/eb.out")"
 	done
-	for v in minimal minlibs warm1 warmbig cold; do
+	for v in minimal minlibs minstatic warm1 warmbig cold ${HAVE_STATIC:+static}; do
 		R[cgi_$v]=$(awk -v v="name=$v" '$1 == v { split($3, a, "="); print a[2] }' "$T/cgi.res" | median)
 		R[cgi_${v}_all]=$(awk -v v="name=$v" '$1 == v { split($3, a, "="); printf "%s%.0f", s, a[2]; s = " " }' "$T/cgi.res")
 		R[cgi_${v}_bad]=$(awk -v v="name=$v" '$1 == v { split($8, a, "="); s += a[2] } END { print s + 0 }' "$T/cgi.res")
@@ -670,6 +689,9 @@ part_callgrind() {
 	R[cg_cgi_ours]=$(cg_cgi ours "$OURS_CGI" one)
 	R[cg_cgi_minimal]=$(cg_cgi minimal "$T/bin/minimal-cgi" "")
 	R[cg_cgi_minlibs]=$(cg_cgi minlibs "$T/bin/minimal-cgi-libs" "")
+	if [ -n "$HAVE_STATIC" ]; then
+		R[cg_cgi_static]=$(cg_cgi static "$OURS_CGI_STATIC" one)
+	fi
 	cgi big >/dev/null 2>>"$T/log/warm.err"	# a fresh entry on disk
 	R[cg_cgi_big]=$(cg_cgi big "$OURS_CGI" big)
 	callgrind_annotate --auto=no --inclusive=no "$T/cg/cgi-ours.out" \
@@ -712,8 +734,18 @@ yesno() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
 		q=$(ratio "$b" "$a")
 		echo "| 2 | CGI, warm cache_dir, req/s (1e6 / median us per exec) | $(ratio 1e6 "$a" 0) ($a us) | minimal C CGI $(ratio 1e6 "$b" 0) ($b us) | $q | >= 0.70 | $(yesno "$q" '>=' 0.70) |"
 		echo "| 2 | (diagnostic) minimal C CGI linked with libunbound & co., req/s | $(ratio 1e6 "$a" 0) | minimal+libs $(ratio 1e6 "${R[cgi_minlibs]}" 0) (${R[cgi_minlibs]} us) | $(ratio "${R[cgi_minlibs]}" "$a") | - | |"
+		echo "| 2 | (diagnostic) minimal C CGI linked statically, req/s | - | minimal static $(ratio 1e6 "${R[cgi_minstatic]}" 0) (${R[cgi_minstatic]} us) | - | - | |"
+		if [ -n "$HAVE_STATIC" ]; then
+			q=$(ratio "$b" "${R[cgi_static]}")
+			echo "| 2 | CGI, warm cache_dir, the static build (make static: static/mta-sts.cgi), req/s | $(ratio 1e6 "${R[cgi_static]}" 0) (${R[cgi_static]} us) | minimal C CGI $(ratio 1e6 "$b" 0) ($b us) | $q | (>= 0.70) | $(yesno "$q" '>=' 0.70) |"
+			echo "| 2 | same, vs the minimal C CGI linked statically | $(ratio 1e6 "${R[cgi_static]}" 0) | minimal static $(ratio 1e6 "${R[cgi_minstatic]}" 0) | $(ratio "${R[cgi_minstatic]}" "${R[cgi_static]}") | - | |"
+		fi
 		echo "| 2 | CGI, cold cache (fresh cache_dir, new resolver, lab nsd warm), median ms | $(ratio "${R[cgi_cold]}" 1000) | - | - | < 10 | $(yesno "$(ratio "${R[cgi_cold]}" 1000 3)" '<=' 9.999) |"
-		n=$((R[cgi_warm1_bad] + R[cgi_warmbig_bad] + R[cgi_cold_bad] + R[cgi_minimal_bad]))
+		n=0
+		for v in minimal minlibs minstatic warm1 warmbig cold ${HAVE_STATIC:+static}; do
+			k=cgi_${v}_bad
+			n=$((n + ${R[$k]}))
+		done
 		echo "| 2 | CGI answers not byte-identical to the expected 200 (all variants) | $n | - | - | 0 | $([ "$n" -eq 0 ] && echo met || echo MISSED) |"
 		q=$(ratio "${R[cgi_warmbig]}" "$a")
 		echo "| 3 | CGI warm, $NDOM+1 domains vs 1 domain, us per exec | ${R[cgi_warmbig]} | $a | $q | <= 1.5 | $(yesno "$q" '<=' 1.5) |"
@@ -736,6 +768,9 @@ yesno() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
 		echo "| 5 | instructions, FastCGI start-up + 1st request | ${R[cg_ours_start]} | minimal ${R[cg_minimal_start]} | $(ratio "${R[cg_ours_start]}" "${R[cg_minimal_start]}") | - | |"
 		echo "| 5 | instructions per warm CGI exec (whole process) | ${R[cg_cgi_ours]} | minimal ${R[cg_cgi_minimal]} | $(ratio "${R[cg_cgi_ours]}" "${R[cg_cgi_minimal]}") | - | |"
 		echo "| 5 | same, minimal CGI linked with our shared libraries | ${R[cg_cgi_ours]} | minimal+libs ${R[cg_cgi_minlibs]} | $(ratio "${R[cg_cgi_ours]}" "${R[cg_cgi_minlibs]}") | - | |"
+		if [ -n "$HAVE_STATIC" ]; then
+			echo "| 5 | instructions per warm CGI exec, the static build | ${R[cg_cgi_static]} | minimal ${R[cg_cgi_minimal]} | $(ratio "${R[cg_cgi_static]}" "${R[cg_cgi_minimal]}") | - | |"
+		fi
 		echo "| 5 | instructions per warm CGI exec, $NDOM+1 domains vs 1 domain | ${R[cg_cgi_big]} | ${R[cg_cgi_ours]} | $(ratio "${R[cg_cgi_big]}" "${R[cg_cgi_ours]}") | - | |"
 	fi
 	echo
@@ -748,7 +783,7 @@ yesno() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
 		echo "    fcgi ours VmRSS after the runs: ${R[fcgi_rss]} kB"
 	fi
 	if want cgi; then
-		for v in minimal minlibs warm1 warmbig cold; do echo "    cgi $v median us: ${R[cgi_${v}_all]}  (stderr bytes: ${R[cgi_${v}_stderr]})"; done
+		for v in minimal minlibs minstatic warm1 warmbig cold ${HAVE_STATIC:+static}; do echo "    cgi $v median us: ${R[cgi_${v}_all]}  (stderr bytes: ${R[cgi_${v}_stderr]})"; done
 	fi
 	if want scale; then
 		echo "    scale fill from cache_dir: ${R[bigdisk_fill]}"

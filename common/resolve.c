@@ -281,6 +281,15 @@ resolve_policy(struct dns *dns, const char *domain,
 		dns_result_clear(&q[i].res);
 	if (out->rc != RESOLVE_OK)
 		policy_clear(p);
+	/*
+	 * "No policy" built from a negative answer carries no TTL of its
+	 * own (libunbound reports 0 without an answer record): remember it
+	 * for RESOLVE_NEG_TTL, so a flood of requests for names that do not
+	 * exist does not reach the resolver each time.
+	 */
+	if (out->rc == RESOLVE_NOPOLICY &&
+	    (out->ttl == UINT32_MAX || out->ttl == 0))
+		out->ttl = RESOLVE_NEG_TTL;
 	if (out->ttl == UINT32_MAX)
 		out->ttl = 0;
 }

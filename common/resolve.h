@@ -34,6 +34,8 @@ enum resolve_rc {
 #define RESOLVE_MSG_SIZE	768
 /* Budget for all lookups of one request; senders give up after 4 s. */
 #define RESOLVE_TIMEOUT_MS	3000
+/* How long an outcome "no policy" without a TTL of its own is reused. */
+#define RESOLVE_NEG_TTL		300
 
 struct resolve_outcome {
 	enum resolve_rc	 rc;

@@ -250,6 +250,11 @@ test_cases(void)
 		} else {
 			t_inteq((long long)p.nmx, 0, "%s%s: no partial policy",
 			    c->domain, c->optin ? " (opt-in)" : "");
+			if (c->rc == RESOLVE_NOPOLICY)
+				t_ok(out.ttl > 0 && out.ttl <= 300,
+				    "%s%s: no-policy outcome reusable (ttl %u)",
+				    c->domain, c->optin ? " (opt-in)" : "",
+				    (unsigned int)out.ttl);
 			if (c->msg != NULL)
 				t_streq(out.msg, c->msg, "%s%s: message",
 				    c->domain, c->optin ? " (opt-in)" : "");
