@@ -39,7 +39,20 @@ void
 cache_entry_clear(struct cache_entry *e)
 {
 	policy_clear(&e->pol);
+	free(e->msg);
 	cache_entry_init(e);
+}
+
+int
+cache_entry_set_msg(struct cache_entry *e, const char *msg)
+{
+	char	*m;
+
+	if ((m = xstrdup(msg)) == NULL)
+		return -1;
+	free(e->msg);
+	e->msg = m;
+	return 0;
 }
 
 int
@@ -55,7 +68,10 @@ cache_entry_copy(struct cache_entry *dst, const struct cache_entry *src)
 	dst->expires = src->expires;
 	dst->pol.mode = src->pol.mode;
 	dst->pol.max_age = src->pol.max_age;
-	memcpy(dst->msg, src->msg, sizeof(dst->msg));
+	if (src->msg != NULL && cache_entry_set_msg(dst, src->msg) == -1) {
+		cache_entry_clear(dst);
+		return -1;
+	}
 	for (i = 0; i < src->pol.nmx; i++)
 		if (policy_add_mx(&dst->pol, src->pol.mx[i],
 		    strlen(src->pol.mx[i])) == -1) {
@@ -293,9 +309,9 @@ cache_parse(char *text, size_t len, const char *domain, struct cache_entry *e,
 				goto bad;
 		} else if (state == 7 && strcmp(line, "msg") == 0 &&
 		    e->rc == RESOLVE_NOPOLICY) {
-			if (strlen(val) >= sizeof(e->msg))
+			if (strlen(val) >= RESOLVE_MSG_SIZE ||
+			    cache_entry_set_msg(e, val) == -1)
 				goto bad;
-			memcpy(e->msg, val, strlen(val) + 1);
 			state = 8;
 		} else
 			goto bad;
@@ -396,7 +412,7 @@ cache_write(const char *dir, const char *domain, const struct cache_entry *e,
 		if (buf_printf(&b, "mx %s\n", e->pol.mx[i]) == -1)
 			goto nomem;
 	if (e->rc != RESOLVE_OK &&
-	    (strchr(e->msg, '\n') != NULL ||
+	    (e->msg == NULL || strchr(e->msg, '\n') != NULL ||
 	    buf_printf(&b, "msg %s\n", e->msg) == -1))
 		goto nomem;
 	if (buf_puts(&b, "end\n") == -1)

@@ -34,7 +34,7 @@ struct cache_entry {
 	int64_t		 stored;	/* time(NULL) of the lookup */
 	int64_t		 expires;	/* usable while now < expires */
 	struct policy	 pol;		/* mx hosts (RESOLVE_OK) */
-	char		 msg[RESOLVE_MSG_SIZE];	/* why (RESOLVE_NOPOLICY) */
+	char		*msg;		/* why (RESOLVE_NOPOLICY); owned */
 };
 
 struct cache;
@@ -42,6 +42,9 @@ struct cache;
 /* An empty entry (allocates nothing); free with cache_entry_clear(). */
 void	cache_entry_init(struct cache_entry *e);
 void	cache_entry_clear(struct cache_entry *e);
+
+/* Set e's message to a copy of msg.  Returns 0 or -1 (no memory). */
+int	cache_entry_set_msg(struct cache_entry *e, const char *msg);
 
 /* Deep copy; returns 0 or -1 (no memory; dst is then empty). */
 int	cache_entry_copy(struct cache_entry *dst,

@@ -144,7 +144,8 @@ answer_entry(struct response *resp, const struct cache_entry *e,
 	size_t		 i;
 
 	if (e->rc != RESOLVE_OK) {
-		response_text(resp, 404, "%s", e->msg);
+		response_text(resp, 404, "%s", e->msg != NULL ? e->msg :
+		    "no MTA-STS policy");
 		return;
 	}
 	for (i = 0; i < e->pol.nmx; i++)
@@ -234,7 +235,11 @@ request_dns(struct server *srv, const struct conf *conf, const char *host,
 		ttl = out.ttl < conf->cache_max_ttl ? out.ttl :
 		    (uint32_t)conf->cache_max_ttl;
 		fresh.expires = now + ttl;
-		(void)snprintf(fresh.msg, sizeof(fresh.msg), "%s", out.msg);
+		if (out.rc == RESOLVE_NOPOLICY &&
+		    cache_entry_set_msg(&fresh, out.msg) == -1) {
+			response_text(resp, 503, "out of memory");
+			goto out;
+		}
 		if (out.rc == RESOLVE_NOPOLICY)
 			mlog_info("%s: %s", host, out.log);
 		answer_entry(resp, &fresh, pol, host, domain);

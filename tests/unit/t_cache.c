@@ -110,13 +110,13 @@ test_files(void)
 
 	e.rc = RESOLVE_NOPOLICY;
 	e.optin = 1;
-	(void)snprintf(e.msg, sizeof(e.msg), "x.example has not opted in");
+	(void)cache_entry_set_msg(&e, "x.example has not opted in");
 	t_inteq(cache_write(dir, "x.example", &e, why, sizeof(why)), 0,
 	    "file: write a no-policy entry");
 	if (t_inteq(cache_read(dir, "x.example", &r, why, sizeof(why)), 0,
 	    "file: read a no-policy entry"))
 		t_ok(r.rc == RESOLVE_NOPOLICY && r.optin == 1 &&
-		    strcmp(r.msg, "x.example has not opted in") == 0,
+		    r.msg != NULL && strcmp(r.msg, "x.example has not opted in") == 0,
 		    "file: no-policy fields survive");
 	cache_entry_clear(&r);
 	cache_entry_clear(&e);
