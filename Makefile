@@ -57,6 +57,10 @@ common/dns.o: common/dns.c
 common/fetch.o: common/fetch.c
 	$(CC) $(ALL_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
 
+# check.c uses fetch and dns, so like them it stays out of libcore.a and
+# is linked into mta-sts-id only.
+CHECK_OBJ	 = common/check.o
+
 fcgi/main.o: fcgi/main.c
 	$(CC) $(ALL_CFLAGS) $(FCGI_CFLAGS) -c -o $@ $<
 
@@ -71,8 +75,8 @@ cgi/mta-sts.cgi: cgi/main.o $(DNS_OBJ) $(LIBCORE)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cgi/main.o $(DNS_OBJ) $(LIBCORE) \
 	    $(UNBOUND_LIBS) -lpthread
 
-cli/mta-sts-id: cli/main.o common/fetch.o $(DNS_OBJ) $(LIBCORE)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o common/fetch.o $(DNS_OBJ) \
+cli/mta-sts-id: cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) $(LIBCORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) \
 	    $(LIBCORE) $(SSL_LIBS) $(UNBOUND_LIBS) -lpthread
 
 # Unit tests link the core library only; a test of code above the DNS
@@ -82,6 +86,11 @@ tests/unit/t_%: tests/unit/t_%.c tests/unit/test.h $(LIBCORE)
 
 tests/unit/t_fetch: tests/unit/t_fetch.c tests/unit/test.h common/fetch.o $(LIBCORE)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< common/fetch.o $(LIBCORE) $(SSL_LIBS)
+
+# t_check stubs dns_*() and fetch_get(): the pure checks are unit-tested,
+# the live ones in tests/integration/check.sh.
+tests/unit/t_check: tests/unit/t_check.c tests/unit/test.h $(CHECK_OBJ) $(LIBCORE)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CHECK_OBJ) $(LIBCORE)
 
 # Fully static binaries from Debian's static libraries (libunbound.a is
 # built with nettle, gmp and libevent).  glibc warns that getaddrinfo() and
@@ -111,9 +120,9 @@ static/mta-sts.fcgi: fcgi/main.o $(DNS_OBJ) $(LIBCORE)
 	    $(STATIC_QUIET)
 	@test -x $@
 
-static/mta-sts-id: cli/main.o common/fetch.o $(DNS_OBJ) $(LIBCORE)
+static/mta-sts-id: cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) $(LIBCORE)
 	@mkdir -p static && rm -f $@
-	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o common/fetch.o \
+	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CHECK_OBJ) common/fetch.o \
 	    $(DNS_OBJ) $(LIBCORE) $(STATIC_SSL_LIBS) $(STATIC_DNS_LIBS) \
 	    -lpthread 2>&1 | \
 	    $(STATIC_QUIET)
@@ -155,7 +164,7 @@ clean:
 
 # Header dependencies, kept coarse on purpose: every object depends on
 # every header in common/.
-$(CORE_OBJS) $(DNS_OBJ) common/fetch.o fcgi/main.o cgi/main.o cli/main.o: \
+$(CORE_OBJS) $(DNS_OBJ) common/fetch.o $(CHECK_OBJ) fcgi/main.o cgi/main.o cli/main.o: \
     $(wildcard common/*.h)
 
 .PHONY: all check clean static install uninstall fuzz

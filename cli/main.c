@@ -13,6 +13,10 @@
  *	verify_live()		publish before bump
  *	idstate_save()		remember the new id
  *	idstate_output()	print the block
+ *
+ * With --check it audits the live deployment instead (check_domain() for
+ * each domain, check_render() for the output) and exits with the
+ * monitoring-plugin status of the worst finding.
  */
 #include <sys/stat.h>
 
@@ -26,6 +30,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "check.h"
 #include "conf.h"
 #include "dns.h"
 #include "fetch.h"
@@ -64,16 +69,22 @@ struct run {
 	int			 lockrc;	/* EXIT_OK, or why it failed */
 };
 
+static int		check_mode;	/* --check: usage errors exit 3 */
+
 static const char	usage_text[] =
     "usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]\n"
     "\t[--no-verify] [--ca-file FILE]\n"
     "\t[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all\n";
+static const char	check_usage_text[] =
+    "usage: mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]\n"
+    "\t[--ca-file FILE] [--connect-to HOST1:PORT1:HOST2:PORT2]\n"
+    "\tDOMAIN ... | --all\n";
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	(void)fputs(usage_text, stderr);
-	exit(EXIT_USAGE);
+	(void)fputs(check_mode ? check_usage_text : usage_text, stderr);
+	exit(check_mode ? CHECK_UNKNOWN : EXIT_USAGE);
 }
 
 /*
@@ -417,6 +428,58 @@ run_domain(struct run *run, const char *domain)
 	return rc;
 }
 
+/*
+ * --check: audit each domain (with smtp, its MX hosts' STARTTLS too) and
+ * print the reports in format f.  Returns
+ * the worst status as the exit code (enum check_sev values are the
+ * monitoring-plugin exit codes).
+ */
+static int
+run_check(struct run *run, char (*domains)[HOST_NAME_SIZE], size_t n,
+    enum check_format f, int smtp)
+{
+	struct check_report	*r;
+	struct check_env	 env;
+	struct buf		 out;
+	enum check_sev		 worst = CHECK_OK;
+	char			 err[1024];
+	size_t			 i;
+
+	if ((run->dns = dns_new(run->conf, err, sizeof(err))) == NULL) {
+		mlog_warnx("resolver: %s", err);
+		return CHECK_UNKNOWN;
+	}
+	if ((r = xcalloc(n, sizeof(*r))) == NULL) {
+		mlog_warnx("out of memory");
+		return CHECK_UNKNOWN;
+	}
+	memset(&env, 0, sizeof(env));
+	env.dns = run->dns;
+	env.state_dir = run->conf->state_dir;
+	env.fopts = &run->fopts;
+	env.now = (int64_t)time(NULL);
+	env.timeout_ms = CLI_DNS_TIMEOUT_MS;
+	env.smtp = smtp;
+	buf_init(&out, CHECK_OUT_MAX);
+	for (i = 0; i < n; i++) {
+		check_report_init(&r[i], domains[i]);
+		check_domain(&env, domains[i], &r[i]);
+		worst = check_worse(worst, r[i].status);
+	}
+	if (check_render(r, n, f, &out) == -1) {
+		mlog_warnx("out of memory");
+		worst = CHECK_UNKNOWN;
+	} else if (put(stdout, &out) == -1) {
+		mlog_warn("writing the output");
+		worst = CHECK_UNKNOWN;
+	}
+	buf_free(&out);
+	for (i = 0; i < n; i++)
+		check_report_clear(&r[i]);
+	free(r);
+	return worst;
+}
+
 /* Load the configuration; with -c the file must exist. */
 static int
 load_conf(const char *cflag, struct conf **conf)
@@ -448,14 +511,18 @@ main(int argc, char *argv[])
 		{ "ca-file",	required_argument,	NULL, 'C' },
 		{ "connect-to",	required_argument,	NULL, 't' },
 		{ "all",	no_argument,		NULL, 'a' },
+		{ "check",	no_argument,		NULL, 'k' },
+		{ "no-smtp",	no_argument,		NULL, 'S' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct run	 run;
 	const char	*cflag = NULL;
 	char		 (*domains)[HOST_NAME_SIZE] = NULL;
+	const char	*fflag = NULL;
+	enum check_format cformat = CHECK_FORMAT_TEXT;
 	char		 err[512];
 	size_t		 ndomains = 0, i, j;
-	int		 ch, all = 0, rc = EXIT_OK, drc;
+	int		 ch, all = 0, rc = EXIT_OK, drc, nosmtp = 0;
 
 	memset(&run, 0, sizeof(run));
 	run.format = IDSTATE_FORMAT_ZONE;
@@ -463,6 +530,10 @@ main(int argc, char *argv[])
 	run.fopts.connect_to = run.ct;
 	run.lockfd = -1;
 	mlog_init("mta-sts-id", getenv("MTA_STS_DEBUG") != NULL);
+	/* Known before getopt_long() so that every usage error exits 3. */
+	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--check") == 0)
+			check_mode = 1;
 
 	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -470,10 +541,12 @@ main(int argc, char *argv[])
 			cflag = optarg;
 			break;
 		case 'f':
-			if (idstate_format_parse(optarg, &run.format) == -1) {
-				mlog_warnx("unknown format \"%.32s\"", optarg);
-				usage();
-			}
+			fflag = optarg;
+			break;
+		case 'k':
+			break;	/* check_mode is set above */
+		case 'S':
+			nosmtp = 1;
 			break;
 		case 'r':
 			run.rotate = 1;
@@ -509,23 +582,36 @@ main(int argc, char *argv[])
 	argv += optind;
 	if ((all && argc > 0) || (!all && argc == 0))
 		usage();
+	if (check_mode && (run.rotate || !run.verify)) {
+		mlog_warnx("--check takes neither --rotate nor --no-verify");
+		usage();
+	}
+	if (!check_mode && nosmtp) {
+		mlog_warnx("--no-smtp needs --check");
+		usage();
+	}
+	if (fflag != NULL && (check_mode ? check_format_parse(fflag,
+	    &cformat) : idstate_format_parse(fflag, &run.format)) == -1) {
+		mlog_warnx("unknown format \"%.32s\"", fflag);
+		usage();
+	}
 
 	/* A sender closing our pipe must not kill a run mid-write. */
 	(void)signal(SIGPIPE, SIG_IGN);
 
 	if (load_conf(cflag, &run.conf) == -1)
-		return EXIT_CONF;
+		return check_mode ? CHECK_UNKNOWN : EXIT_CONF;
 	if (all && run.conf->ndomains == 0) {
 		mlog_warnx("--all: %s lists no domains; name them on the "
 		    "command line", run.conf->path != NULL ? run.conf->path :
 		    "the configuration");
-		rc = EXIT_CONF;
+		rc = check_mode ? CHECK_UNKNOWN : EXIT_CONF;
 		goto out;
 	}
 	ndomains = all ? run.conf->ndomains : (size_t)argc;
 	if ((domains = xcalloc(ndomains, sizeof(*domains))) == NULL) {
 		mlog_warnx("out of memory");
-		rc = EXIT_ERROR;
+		rc = check_mode ? CHECK_UNKNOWN : EXIT_ERROR;
 		goto out;
 	}
 	for (i = j = 0; i < ndomains; i++) {
@@ -547,6 +633,10 @@ main(int argc, char *argv[])
 	}
 	ndomains = j;
 
+	if (check_mode) {
+		rc = run_check(&run, domains, ndomains, cformat, !nosmtp);
+		goto out;
+	}
 	for (i = 0; i < ndomains; i++)
 		if ((drc = run_domain(&run, domains[i])) != EXIT_OK &&
 		    rc == EXIT_OK)
@@ -558,7 +648,7 @@ main(int argc, char *argv[])
 	conf_free(run.conf);
 	if (fclose(stdout) == EOF && rc == EXIT_OK) {
 		mlog_warn("standard output");
-		rc = EXIT_ERROR;
+		rc = check_mode ? CHECK_UNKNOWN : EXIT_ERROR;
 	}
 	return rc;
 }

@@ -167,16 +167,23 @@ void
 fetch_connect_target(const struct fetch_opts *opts, const char *host,
     const char **chost, const char **cport)
 {
+	fetch_connect_target_port(opts, host, FETCH_PORT, chost, cport);
+}
+
+void
+fetch_connect_target_port(const struct fetch_opts *opts, const char *host,
+    const char *port, const char **chost, const char **cport)
+{
 	const struct fetch_connect_to	*ct;
 	size_t				 i;
 
 	*chost = host;
-	*cport = FETCH_PORT;
+	*cport = port;
 	for (i = 0; opts != NULL && i < opts->nconnect_to; i++) {
 		ct = &opts->connect_to[i];
 		if (ct->host1[0] != '\0' && strcasecmp(ct->host1, host) != 0)
 			continue;
-		if (ct->port1[0] != '\0' && strcmp(ct->port1, FETCH_PORT) != 0)
+		if (ct->port1[0] != '\0' && strcmp(ct->port1, port) != 0)
 			continue;
 		if (ct->host2[0] != '\0')
 			*chost = ct->host2;
@@ -265,6 +272,7 @@ fetch_head_parse(const char *raw, size_t len, size_t *pos, int eof,
 	else
 		res->reason[0] = '\0';
 	res->location[0] = '\0';
+	res->content_type[0] = '\0';
 
 	for (;;) {
 		if (!fetch_line(raw, len, pos, &line, &llen))
@@ -328,6 +336,10 @@ fetch_head_parse(const char *raw, size_t len, size_t *pos, int eof,
 		} else if (fetch_is(line, (size_t)(colon - line), "Location"))
 			fetch_printable(res->location, sizeof(res->location),
 			    v, vlen);
+		else if (fetch_is(line, (size_t)(colon - line),
+		    "Content-Type"))
+			fetch_printable(res->content_type,
+			    sizeof(res->content_type), v, vlen);
 		if (*pos - start > FETCH_HEAD_MAX)
 			break;
 	}
@@ -716,6 +728,28 @@ fetch_ssl_fail(struct fetch_result *res, const char *host, const char *what,
 		    fetch_ssl_error(why, sizeof(why), "TLS error"));
 }
 
+/*
+ * The verified peer certificate's notAfter as UTC epoch seconds, or 0
+ * when there is none or it cannot be converted.
+ */
+static int64_t
+fetch_peer_not_after(SSL *ssl)
+{
+	const ASN1_TIME	*t;
+	struct tm	 tm;
+	X509		*cert;
+	int64_t		 v = 0;
+
+	if ((cert = SSL_get_peer_certificate(ssl)) == NULL)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	if ((t = X509_get0_notAfter(cert)) != NULL &&
+	    ASN1_TIME_to_tm(t, &tm) == 1)
+		v = (int64_t)timegm(&tm);
+	X509_free(cert);
+	return v;
+}
+
 int
 fetch_get(const char *host, const char *path, const struct fetch_opts *opts,
     struct fetch_result *res)
@@ -802,6 +836,7 @@ fetch_get(const char *host, const char *path, const struct fetch_opts *opts,
 			fetch_ssl_fail(res, host, "TLS handshake", sslerr);
 		goto out;
 	}
+	res->not_after = fetch_peer_not_after(ssl);
 
 	for (off = 0; off < req.len; off += (size_t)n)
 		if ((n = fetch_ssl_io(ssl, fd, deadline, fetch_op_write,
@@ -850,5 +885,239 @@ fetch_get(const char *host, const char *path, const struct fetch_opts *opts,
 		buf_reset(&res->body);
 		res->status = 0;
 	}
+	return rc;
+}
+
+/* --- SMTP STARTTLS ----------------------------------------------------- */
+
+#define FETCH_SMTP_LINE_MAX	4096
+
+/*
+ * Read one SMTP reply (RFC 5321 section 4.2: "NNN-text" lines, then
+ * "NNN text") in plain text from fd into reply (NUL-terminated, LF
+ * separated, truncated to len - 1).  Returns the code, or -1 with res->err
+ * set.  The server sends nothing unasked after a reply, so reading past
+ * its end cannot happen.
+ */
+static int
+fetch_smtp_reply(int fd, long long deadline, char *reply, size_t len,
+    const char *host, struct fetch_result *res)
+{
+	char		 line[FETCH_SMTP_LINE_MAX];
+	size_t		 ll = 0, rl = 0;
+	ssize_t		 n;
+	char		 c;
+
+	reply[0] = '\0';
+	for (;;) {
+		if (fetch_wait(fd, POLLIN, deadline) == -1) {
+			fetch_err(res, "SMTP with %s (%s): %s", host,
+			    res->peer, errno == ETIMEDOUT ? "timed out" :
+			    strerror(errno));
+			return -1;
+		}
+		if ((n = read(fd, &c, 1)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			fetch_err(res, "SMTP with %s (%s): %s", host,
+			    res->peer, strerror(errno));
+			return -1;
+		}
+		if (n == 0) {
+			fetch_err(res, "SMTP with %s (%s): connection closed",
+			    host, res->peer);
+			return -1;
+		}
+		if (c != '\n') {
+			if (ll < sizeof(line) - 1)
+				line[ll++] = c;
+			continue;
+		}
+		if (ll > 0 && line[ll - 1] == '\r')
+			ll--;
+		line[ll] = '\0';
+		if (rl + ll + 2 < len) {
+			memcpy(reply + rl, line, ll);
+			rl += ll;
+			reply[rl++] = '\n';
+			reply[rl] = '\0';
+		}
+		if (ll < 3 || line[0] < '2' || line[0] > '5' ||
+		    line[1] < '0' || line[1] > '9' || line[2] < '0' ||
+		    line[2] > '9' || (ll > 3 && line[3] != ' ' &&
+		    line[3] != '-')) {
+			fetch_err(res, "SMTP with %s (%s): malformed reply "
+			    "\"%.80s\"", host, res->peer, line);
+			return -1;
+		}
+		if (ll == 3 || line[3] == ' ')
+			return (line[0] - '0') * 100 + (line[1] - '0') * 10 +
+			    (line[2] - '0');
+		ll = 0;
+	}
+}
+
+/* Send s in plain text; returns 0 or -1 with res->err set. */
+static int
+fetch_smtp_send(int fd, long long deadline, const char *s,
+    const char *host, struct fetch_result *res)
+{
+	size_t	 off = 0, len = strlen(s);
+	ssize_t	 n = 0;
+
+	while (off < len) {
+		if (fetch_wait(fd, POLLOUT, deadline) == -1 ||
+		    ((n = write(fd, s + off, len - off)) == -1 &&
+		    errno != EINTR && errno != EAGAIN)) {
+			fetch_err(res, "SMTP with %s (%s): %s", host,
+			    res->peer, errno == ETIMEDOUT ? "timed out" :
+			    strerror(errno));
+			return -1;
+		}
+		if (n > 0)
+			off += (size_t)n;
+	}
+	return 0;
+}
+
+/* 1 when an EHLO reply announces the STARTTLS keyword. */
+static int
+fetch_smtp_has_starttls(const char *reply)
+{
+	const char	*l, *nl;
+	size_t		 len;
+
+	for (l = reply; *l != '\0'; l = nl + 1) {
+		if ((nl = strchr(l, '\n')) == NULL)
+			nl = l + strlen(l);
+		len = (size_t)(nl - l);
+		/* "250-STARTTLS" or "250 STARTTLS", any case */
+		if (len >= 12 && strncasecmp(l + 4, "STARTTLS", 8) == 0 &&
+		    (len == 12 || l[12] == ' '))
+			return 1;
+		if (*nl == '\0')
+			break;
+	}
+	return 0;
+}
+
+int
+fetch_starttls(const char *host, const struct fetch_opts *opts,
+    struct fetch_result *res)
+{
+	SSL_CTX			*ctx = NULL;
+	SSL			*ssl = NULL;
+	X509_VERIFY_PARAM	*param;
+	const char		*chost, *cport;
+	long long		 deadline;
+	long			 verr;
+	char			 reply[FETCH_SMTP_LINE_MAX], why[256];
+	int			 fd = -1, rc = -1, code, sslerr = 0;
+
+	fetch_result_clear(res);
+	deadline = fetch_now_ms() + (opts != NULL && opts->timeout_ms > 0 ?
+	    opts->timeout_ms : FETCH_TIMEOUT_MS);
+	if (!host_valid(host, strlen(host))) {
+		fetch_err(res, "invalid host name %.256s", host);
+		goto out;
+	}
+	fetch_connect_target_port(opts, host, FETCH_SMTP_PORT, &chost,
+	    &cport);
+	if ((fd = fetch_connect(chost, cport, opts != NULL &&
+	    opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms :
+	    FETCH_CONNECT_TIMEOUT_MS, deadline, res)) == -1)
+		goto out;
+	if ((code = fetch_smtp_reply(fd, deadline, reply, sizeof(reply),
+	    host, res)) == -1)
+		goto out;
+	if (code != 220) {
+		fetch_err(res, "SMTP with %s (%s): greeting %d", host,
+		    res->peer, code);
+		goto out;
+	}
+	if (fetch_smtp_send(fd, deadline, "EHLO localhost\r\n", host,
+	    res) == -1 || (code = fetch_smtp_reply(fd, deadline, reply,
+	    sizeof(reply), host, res)) == -1)
+		goto out;
+	if (code != 250) {
+		fetch_err(res, "SMTP with %s (%s): EHLO answered %d", host,
+		    res->peer, code);
+		goto out;
+	}
+	if (!fetch_smtp_has_starttls(reply)) {
+		fetch_err(res, "SMTP with %s (%s): STARTTLS not offered",
+		    host, res->peer);
+		goto out;
+	}
+	if (fetch_smtp_send(fd, deadline, "STARTTLS\r\n", host, res) == -1 ||
+	    (code = fetch_smtp_reply(fd, deadline, reply, sizeof(reply),
+	    host, res)) == -1)
+		goto out;
+	if (code != 220) {
+		fetch_err(res, "SMTP with %s (%s): STARTTLS answered %d",
+		    host, res->peer, code);
+		goto out;
+	}
+
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		fetch_err(res, "TLS set-up: %s",
+		    fetch_ssl_error(why, sizeof(why), "out of memory"));
+		goto out;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (opts != NULL && opts->ca_file != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, opts->ca_file,
+		    NULL) != 1) {
+			fetch_err(res, "CA file %s: %s", opts->ca_file,
+			    fetch_ssl_error(why, sizeof(why),
+			    "cannot load it"));
+			goto out;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		fetch_err(res, "system CA store: %s",
+		    fetch_ssl_error(why, sizeof(why), "cannot load it"));
+		goto out;
+	}
+	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1 ||
+	    SSL_set_tlsext_host_name(ssl, host) != 1) {
+		fetch_err(res, "TLS set-up: %s",
+		    fetch_ssl_error(why, sizeof(why), "out of memory"));
+		goto out;
+	}
+	param = SSL_get0_param(ssl);
+	X509_VERIFY_PARAM_set_hostflags(param,
+	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (X509_VERIFY_PARAM_set1_host(param, host, 0) != 1) {
+		fetch_err(res, "TLS set-up: %s",
+		    fetch_ssl_error(why, sizeof(why), "cannot set host name"));
+		goto out;
+	}
+	if (fetch_ssl_io(ssl, fd, deadline, fetch_op_connect, NULL, 0,
+	    &sslerr) <= 0) {
+		if ((verr = SSL_get_verify_result(ssl)) != X509_V_OK)
+			fetch_err(res, "certificate of %s (%s) not accepted: "
+			    "%s", host, res->peer,
+			    X509_verify_cert_error_string(verr));
+		else
+			fetch_ssl_fail(res, host, "TLS handshake", sslerr);
+		goto out;
+	}
+	res->not_after = fetch_peer_not_after(ssl);
+	(void)snprintf(res->tls_version, sizeof(res->tls_version), "%s",
+	    SSL_get_version(ssl));
+	/* Politeness only: the check is done. */
+	(void)fetch_ssl_io(ssl, fd, deadline, fetch_op_write, "QUIT\r\n", 6,
+	    &sslerr);
+	ERR_clear_error();
+	(void)SSL_shutdown(ssl);
+	rc = 0;
+ out:
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	if (fd != -1)
+		(void)close(fd);
+	ERR_clear_error();
 	return rc;
 }

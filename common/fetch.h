@@ -20,6 +20,7 @@
 #define FETCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "host.h"
@@ -30,6 +31,7 @@
 #define FETCH_TIMEOUT_MS	10000	/* the whole fetch */
 #define FETCH_CONNECT_TIMEOUT_MS 5000	/* one connection attempt */
 #define FETCH_PORT		"443"
+#define FETCH_SMTP_PORT		"25"
 #define FETCH_PORT_SIZE		6
 #define FETCH_CONNECT_TO_MAX	16
 
@@ -54,7 +56,12 @@ struct fetch_result {
 	char		 reason[64];	/* its reason phrase, made printable */
 	char		 location[256];	/* Location of a 3xx, made printable */
 	struct buf	 body;		/* status 200 only; FETCH_BODY_MAX */
+	char		 content_type[128];	/* Content-Type, printable, or "" */
 	char		 peer[128];	/* "ADDR port N" connected to, or "" */
+	int64_t		 not_after;	/* the verified peer certificate's
+					   notAfter, UTC epoch seconds; 0
+					   when no certificate was verified */
+	char		 tls_version[16];	/* "TLSv1.3"; fetch_starttls() */
 	char		 err[768];	/* why fetch_get() returned -1 */
 };
 
@@ -85,6 +92,11 @@ int	fetch_connect_to_parse(const char *spec, struct fetch_connect_to *ct,
 void	fetch_connect_target(const struct fetch_opts *opts, const char *host,
 	    const char **chost, const char **cport);
 
+/* The same for host on port (e.g. FETCH_SMTP_PORT). */
+void	fetch_connect_target_port(const struct fetch_opts *opts,
+	    const char *host, const char *port, const char **chost,
+	    const char **cport);
+
 /*
  * Parse the len bytes of an HTTP/1.x response received so far; eof is 1
  * when the peer closed the connection cleanly after them.  1xx responses
@@ -104,5 +116,16 @@ enum fetch_parse_rc fetch_response_parse(const char *raw, size_t len, int eof,
  */
 int	fetch_get(const char *host, const char *path,
 	    const struct fetch_opts *opts, struct fetch_result *res);
+
+/*
+ * SMTP STARTTLS on host's port 25 (after --connect-to rules) as an
+ * MTA-STS sender does it (RFC 8461 section 4.2): greeting, EHLO, the
+ * STARTTLS keyword, then TLS 1.2 or newer with SNI and the certificate
+ * verified for host (no partial wildcards), then QUIT.  Returns 0 with
+ * res->tls_version, res->not_after and res->peer set, or -1 with res->err
+ * set.  res must be fetch_result_init()ed; no body is read.
+ */
+int	fetch_starttls(const char *host, const struct fetch_opts *opts,
+	    struct fetch_result *res);
 
 #endif /* FETCH_H */

@@ -121,6 +121,21 @@ _mta-sts.wrongtxt.example. IN TXT "v=spf1 -all"
 cnamemx.example. IN MX 10 mail.cnamemx.example.
 mail.cnamemx.example. IN CNAME mx1.secure.example.
 _mta-sts.cnamemx.example. IN TXT "v=STSv1; id=1"
+; mta-sts-id --check (tests/integration/check.sh): TXT defects, a TXT
+; record reached through a CNAME, TLS-RPT missing or without rua.
+_mta-sts.multitxt.example. IN TXT "v=STSv1; id=20240101000000"
+_mta-sts.multitxt.example. IN TXT "v=STSv1; id=20240101000001"
+_mta-sts.othertxt.example. IN TXT "v=STSv1; id=20240101000000"
+_mta-sts.othertxt.example. IN TXT "site-verification=abc"
+_mta-sts.badid.example. IN TXT "v=STSv1; id=2024-01-01"
+cnametxt.example. IN MX 10 mx1.secure.example.
+_mta-sts.cnametxt.example. IN CNAME _mta-sts.secure.example.
+_smtp._tls.cnametxt.example. IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@cnametxt.example"
+norpt.example. IN MX 10 mx1.secure.example.
+_mta-sts.norpt.example. IN TXT "v=STSv1; id=20240101000000"
+badrpt.example. IN MX 10 mx1.secure.example.
+_mta-sts.badrpt.example. IN TXT "v=STSv1; id=20240101000000"
+_smtp._tls.badrpt.example. IN TXT "v=TLSRPTv1;"
 EOF
 	ds "$K_SECURE"
 	ds "$K_BOGUS"
@@ -147,6 +162,7 @@ mx2.secure.example. IN A 192.0.2.12
 zz.secure.example. IN A 192.0.2.13
 _mta-sts.secure.example. IN TXT "v=STSv1; id=20240101000000"
 mta-sts.secure.example. IN A 127.0.0.1
+_smtp._tls.secure.example. IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@secure.example"
 EOF
 } >"$Z/secure.example.zone"
 
@@ -159,6 +175,10 @@ ns.insecure.example. IN A 127.0.0.1
 insecure.example. IN MX 10 mx.insecure.example.
 mx.insecure.example. IN A 192.0.2.20
 _mta-sts.insecure.example. IN TXT "v=STSv1; id=1"
+; mta-sts-id --check: a domain whose only defect is the unsigned zone
+sub.insecure.example. IN MX 10 mx.insecure.example.
+_mta-sts.sub.insecure.example. IN TXT "v=STSv1; id=20240101000000"
+_smtp._tls.sub.insecure.example. IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@insecure.example"
 EOF
 } >"$Z/insecure.example.zone"
 
