@@ -19,6 +19,8 @@ PACKAGES=(
 	libssl-dev	# mta-sts-id: the HTTPS client of the live policy check
 	# man page checks
 	mandoc
+	# check.sh: small policy and SMTP servers for --check findings
+	python3
 	apache2 libapache2-mod-fcgid lighttpd lighttpd-mod-openssl nginx fcgiwrap openssl postfix-mta-sts-resolver	# web tests: the servers of htaccess-examples/, a real MTA-STS client
 )
 
