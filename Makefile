@@ -71,9 +71,14 @@ fcgi/mta-sts.fcgi: fcgi/main.o $(DNS_OBJ) $(LIBCORE)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ fcgi/main.o $(DNS_OBJ) $(LIBCORE) \
 	    $(FCGI_LIBS) $(UNBOUND_LIBS) -lpthread
 
-cgi/mta-sts.cgi: cgi/main.o $(DNS_OBJ) $(LIBCORE)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cgi/main.o $(DNS_OBJ) $(LIBCORE) \
-	    $(UNBOUND_LIBS) -lpthread
+# The CGI loads libunbound only when a request needs the DNS (dns.c built
+# with DNS_DLOPEN): an answer from cache_dir then maps nothing but libc.
+common/dns-dl.o: common/dns.c
+	$(CC) $(ALL_CFLAGS) $(UNBOUND_CFLAGS) -DDNS_DLOPEN -c -o $@ common/dns.c
+
+cgi/mta-sts.cgi: cgi/main.o common/dns-dl.o $(LIBCORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cgi/main.o common/dns-dl.o $(LIBCORE) \
+	    -ldl -lpthread
 
 cli/mta-sts-id: cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) $(LIBCORE)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) \
@@ -164,7 +169,7 @@ clean:
 
 # Header dependencies, kept coarse on purpose: every object depends on
 # every header in common/.
-$(CORE_OBJS) $(DNS_OBJ) common/fetch.o $(CHECK_OBJ) fcgi/main.o cgi/main.o cli/main.o: \
+$(CORE_OBJS) $(DNS_OBJ) common/dns-dl.o common/fetch.o $(CHECK_OBJ) fcgi/main.o cgi/main.o cli/main.o: \
     $(wildcard common/*.h)
 
 .PHONY: all check clean static install uninstall fuzz

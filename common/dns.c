@@ -11,6 +11,98 @@
 
 #include <unbound.h>
 
+#ifdef DNS_DLOPEN
+/*
+ * The CGI build loads libunbound (and with it libevent, nettle, hogweed and
+ * gmp) only when a request really needs the DNS: a request answered from
+ * cache_dir then costs no more than the dynamic loader's work for libc.
+ * The long-running and static builds link libunbound as usual.
+ */
+#include <dlfcn.h>
+
+#define DNS_LIBUNBOUND	"libunbound.so.8"
+
+static __typeof__(ub_cancel)	*dl_ub_cancel;
+static __typeof__(ub_ctx_add_ta)	*dl_ub_ctx_add_ta;
+static __typeof__(ub_ctx_add_ta_file)	*dl_ub_ctx_add_ta_file;
+static __typeof__(ub_ctx_async)	*dl_ub_ctx_async;
+static __typeof__(ub_ctx_config)	*dl_ub_ctx_config;
+static __typeof__(ub_ctx_create)	*dl_ub_ctx_create;
+static __typeof__(ub_ctx_delete)	*dl_ub_ctx_delete;
+static __typeof__(ub_ctx_resolvconf)	*dl_ub_ctx_resolvconf;
+static __typeof__(ub_ctx_set_fwd)	*dl_ub_ctx_set_fwd;
+static __typeof__(ub_ctx_set_option)	*dl_ub_ctx_set_option;
+static __typeof__(ub_fd)	*dl_ub_fd;
+static __typeof__(ub_process)	*dl_ub_process;
+static __typeof__(ub_resolve_async)	*dl_ub_resolve_async;
+static __typeof__(ub_resolve_free)	*dl_ub_resolve_free;
+static __typeof__(ub_strerror)	*dl_ub_strerror;
+
+/* Resolve every libunbound function once.  Returns 0 or -1 (err set). */
+static int
+dns_load(char *err, size_t errlen)
+{
+	static int	 loaded;
+	void		*h;
+
+	if (loaded)
+		return 0;
+	if ((h = dlopen(DNS_LIBUNBOUND, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		(void)snprintf(err, errlen, "cannot load %s: %s",
+		    DNS_LIBUNBOUND, dlerror());
+		return -1;
+	}
+	/* POSIX guarantees dlsym()'s void * converts to a function pointer. */
+	if (
+	    (dl_ub_cancel = dlsym(h, "ub_cancel")) == NULL ||
+	    (dl_ub_ctx_add_ta = dlsym(h, "ub_ctx_add_ta")) == NULL ||
+	    (dl_ub_ctx_add_ta_file = dlsym(h, "ub_ctx_add_ta_file")) == NULL ||
+	    (dl_ub_ctx_async = dlsym(h, "ub_ctx_async")) == NULL ||
+	    (dl_ub_ctx_config = dlsym(h, "ub_ctx_config")) == NULL ||
+	    (dl_ub_ctx_create = dlsym(h, "ub_ctx_create")) == NULL ||
+	    (dl_ub_ctx_delete = dlsym(h, "ub_ctx_delete")) == NULL ||
+	    (dl_ub_ctx_resolvconf = dlsym(h, "ub_ctx_resolvconf")) == NULL ||
+	    (dl_ub_ctx_set_fwd = dlsym(h, "ub_ctx_set_fwd")) == NULL ||
+	    (dl_ub_ctx_set_option = dlsym(h, "ub_ctx_set_option")) == NULL ||
+	    (dl_ub_fd = dlsym(h, "ub_fd")) == NULL ||
+	    (dl_ub_process = dlsym(h, "ub_process")) == NULL ||
+	    (dl_ub_resolve_async = dlsym(h, "ub_resolve_async")) == NULL ||
+	    (dl_ub_resolve_free = dlsym(h, "ub_resolve_free")) == NULL ||
+	    (dl_ub_strerror = dlsym(h, "ub_strerror")) == NULL ||
+	    0) {
+		(void)snprintf(err, errlen, "%s: a function is missing",
+		    DNS_LIBUNBOUND);
+		return -1;
+	}
+	loaded = 1;
+	return 0;
+}
+
+#define ub_cancel	(*dl_ub_cancel)
+#define ub_ctx_add_ta	(*dl_ub_ctx_add_ta)
+#define ub_ctx_add_ta_file	(*dl_ub_ctx_add_ta_file)
+#define ub_ctx_async	(*dl_ub_ctx_async)
+#define ub_ctx_config	(*dl_ub_ctx_config)
+#define ub_ctx_create	(*dl_ub_ctx_create)
+#define ub_ctx_delete	(*dl_ub_ctx_delete)
+#define ub_ctx_resolvconf	(*dl_ub_ctx_resolvconf)
+#define ub_ctx_set_fwd	(*dl_ub_ctx_set_fwd)
+#define ub_ctx_set_option	(*dl_ub_ctx_set_option)
+#define ub_fd	(*dl_ub_fd)
+#define ub_process	(*dl_ub_process)
+#define ub_resolve_async	(*dl_ub_resolve_async)
+#define ub_resolve_free	(*dl_ub_resolve_free)
+#define ub_strerror	(*dl_ub_strerror)
+#else
+static int
+dns_load(char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+#endif /* DNS_DLOPEN */
+
 #include "clock.h"
 #include "anchor.h"
 #include "conf.h"
@@ -53,6 +145,8 @@ dns_new(const struct conf *conf, char *err, size_t errlen)
 	int		 rc, fd;
 	char		 ttl[32];
 
+	if (dns_load(err, errlen) == -1)
+		return NULL;
 	if ((dns = xcalloc(1, sizeof(*dns))) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
 		return NULL;
