@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "fetch.h"
 #include "host.h"
 #include "xmalloc.h"
@@ -519,15 +520,6 @@ fetch_response_parse(const char *raw, size_t len, int eof,
 
 /* --- connection and TLS --------------------------------------------------- */
 
-static long long
-fetch_now_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait until fd is readable (events POLLIN) or writable (POLLOUT), at the
  * latest until deadline.  Returns 0, or -1 (timeout or poll error; errno
@@ -541,7 +533,7 @@ fetch_wait(int fd, short events, long long deadline)
 	int		 n;
 
 	for (;;) {
-		if ((left = deadline - fetch_now_ms()) <= 0) {
+		if ((left = deadline - clock_ms()) <= 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -624,7 +616,7 @@ fetch_connect(const char *chost, const char *cport, int per_try_ms,
 		return -1;
 	}
 	for (ai = ais; ai != NULL; ai = ai->ai_next) {
-		try_deadline = fetch_now_ms() + per_try_ms;
+		try_deadline = clock_ms() + per_try_ms;
 		if (try_deadline > deadline)
 			try_deadline = deadline;
 		fetch_peer_name(ai, peer, sizeof(peer));
@@ -635,7 +627,7 @@ fetch_connect(const char *chost, const char *cport, int per_try_ms,
 		}
 		fetch_err(res, "connect to %s: %s", peer,
 		    errno == ETIMEDOUT ? "timed out" : strerror(errno));
-		if (fetch_now_ms() >= deadline)
+		if (clock_ms() >= deadline)
 			break;
 	}
 	freeaddrinfo(ais);
@@ -750,41 +742,22 @@ fetch_peer_not_after(SSL *ssl)
 	return v;
 }
 
-int
-fetch_get(const char *host, const char *path, const struct fetch_opts *opts,
-    struct fetch_result *res)
+/*
+ * The TLS client of both fetches, on the connected fd: TLS 1.2 or newer,
+ * SNI host, the certificate verified for host against opts' CA file or the
+ * system store.  Returns the established SSL, or NULL with res->err set.
+ * *ctxp receives the SSL_CTX (or NULL); the caller frees both either way.
+ */
+static SSL *
+fetch_tls_open(int fd, const char *host, const struct fetch_opts *opts,
+    long long deadline, struct fetch_result *res, SSL_CTX **ctxp)
 {
 	SSL_CTX			*ctx = NULL;
 	SSL			*ssl = NULL;
 	X509_VERIFY_PARAM	*param;
-	struct buf		 req, raw;
-	enum fetch_parse_rc	 prc = FETCH_PARSE_MORE;
-	const char		*chost, *cport;
-	long long		 deadline;
 	long			 verr;
-	char			 chunk[16384], why[sizeof(res->err)];
-	size_t			 off;
-	int			 fd = -1, rc = -1, n, sslerr = 0, per_try;
-
-	buf_init(&req, 4096);
-	buf_init(&raw, FETCH_RAW_MAX);
-	fetch_result_clear(res);
-	deadline = fetch_now_ms() + (opts != NULL && opts->timeout_ms > 0 ?
-	    opts->timeout_ms : FETCH_TIMEOUT_MS);
-	per_try = opts != NULL && opts->connect_timeout_ms > 0 ?
-	    opts->connect_timeout_ms : FETCH_CONNECT_TIMEOUT_MS;
-
-	if (!host_valid(host, strlen(host)) || path[0] != '/' ||
-	    strpbrk(path, " \r\n") != NULL) {
-		fetch_err(res, "invalid URL https://%.256s%.256s", host, path);
-		goto out;
-	}
-	if (buf_printf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\n"
-	    "User-Agent: %s\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-	    path, host, FETCH_USER_AGENT) == -1) {
-		fetch_err(res, "request too long or out of memory");
-		goto out;
-	}
+	char			 why[sizeof(res->err)];
+	int			 sslerr = 0;
 
 	ERR_clear_error();
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
@@ -807,11 +780,6 @@ fetch_get(const char *host, const char *path, const struct fetch_opts *opts,
 		    fetch_ssl_error(why, sizeof(why), "cannot load it"));
 		goto out;
 	}
-
-	fetch_connect_target(opts, host, &chost, &cport);
-	if ((fd = fetch_connect(chost, cport, per_try, deadline, res)) == -1)
-		goto out;
-
 	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1 ||
 	    SSL_set_tlsext_host_name(ssl, host) != 1) {
 		fetch_err(res, "TLS set-up: %s",
@@ -837,6 +805,55 @@ fetch_get(const char *host, const char *path, const struct fetch_opts *opts,
 		goto out;
 	}
 	res->not_after = fetch_peer_not_after(ssl);
+	*ctxp = ctx;
+	return ssl;
+ out:
+	*ctxp = ctx;
+	SSL_free(ssl);
+	return NULL;
+}
+
+int
+fetch_get(const char *host, const char *path, const struct fetch_opts *opts,
+    struct fetch_result *res)
+{
+	SSL_CTX			*ctx = NULL;
+	SSL			*ssl = NULL;
+	struct buf		 req, raw;
+	enum fetch_parse_rc	 prc = FETCH_PARSE_MORE;
+	const char		*chost, *cport;
+	long long		 deadline;
+	char			 chunk[16384], why[sizeof(res->err)];
+	size_t			 off;
+	int			 fd = -1, rc = -1, n, sslerr = 0, per_try;
+
+	buf_init(&req, 4096);
+	buf_init(&raw, FETCH_RAW_MAX);
+	fetch_result_clear(res);
+	deadline = clock_ms() + (opts != NULL && opts->timeout_ms > 0 ?
+	    opts->timeout_ms : FETCH_TIMEOUT_MS);
+	per_try = opts != NULL && opts->connect_timeout_ms > 0 ?
+	    opts->connect_timeout_ms : FETCH_CONNECT_TIMEOUT_MS;
+
+	if (!host_valid(host, strlen(host)) || path[0] != '/' ||
+	    strpbrk(path, " \r\n") != NULL) {
+		fetch_err(res, "invalid URL https://%.256s%.256s", host, path);
+		goto out;
+	}
+	if (buf_printf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	    "User-Agent: %s\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+	    path, host, FETCH_USER_AGENT) == -1) {
+		fetch_err(res, "request too long or out of memory");
+		goto out;
+	}
+
+	fetch_connect_target(opts, host, &chost, &cport);
+	if ((fd = fetch_connect(chost, cport, per_try, deadline, res)) == -1)
+		goto out;
+
+	if ((ssl = fetch_tls_open(fd, host, opts, deadline, res, &ctx)) ==
+	    NULL)
+		goto out;
 
 	for (off = 0; off < req.len; off += (size_t)n)
 		if ((n = fetch_ssl_io(ssl, fd, deadline, fetch_op_write,
@@ -1007,15 +1024,13 @@ fetch_starttls(const char *host, const struct fetch_opts *opts,
 {
 	SSL_CTX			*ctx = NULL;
 	SSL			*ssl = NULL;
-	X509_VERIFY_PARAM	*param;
 	const char		*chost, *cport;
 	long long		 deadline;
-	long			 verr;
-	char			 reply[FETCH_SMTP_LINE_MAX], why[256];
+	char			 reply[FETCH_SMTP_LINE_MAX];
 	int			 fd = -1, rc = -1, code, sslerr = 0;
 
 	fetch_result_clear(res);
-	deadline = fetch_now_ms() + (opts != NULL && opts->timeout_ms > 0 ?
+	deadline = clock_ms() + (opts != NULL && opts->timeout_ms > 0 ?
 	    opts->timeout_ms : FETCH_TIMEOUT_MS);
 	if (!host_valid(host, strlen(host))) {
 		fetch_err(res, "invalid host name %.256s", host);
@@ -1059,52 +1074,9 @@ fetch_starttls(const char *host, const struct fetch_opts *opts,
 		goto out;
 	}
 
-	ERR_clear_error();
-	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
-	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
-		fetch_err(res, "TLS set-up: %s",
-		    fetch_ssl_error(why, sizeof(why), "out of memory"));
+	if ((ssl = fetch_tls_open(fd, host, opts, deadline, res, &ctx)) ==
+	    NULL)
 		goto out;
-	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	if (opts != NULL && opts->ca_file != NULL) {
-		if (SSL_CTX_load_verify_locations(ctx, opts->ca_file,
-		    NULL) != 1) {
-			fetch_err(res, "CA file %s: %s", opts->ca_file,
-			    fetch_ssl_error(why, sizeof(why),
-			    "cannot load it"));
-			goto out;
-		}
-	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-		fetch_err(res, "system CA store: %s",
-		    fetch_ssl_error(why, sizeof(why), "cannot load it"));
-		goto out;
-	}
-	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1 ||
-	    SSL_set_tlsext_host_name(ssl, host) != 1) {
-		fetch_err(res, "TLS set-up: %s",
-		    fetch_ssl_error(why, sizeof(why), "out of memory"));
-		goto out;
-	}
-	param = SSL_get0_param(ssl);
-	X509_VERIFY_PARAM_set_hostflags(param,
-	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	if (X509_VERIFY_PARAM_set1_host(param, host, 0) != 1) {
-		fetch_err(res, "TLS set-up: %s",
-		    fetch_ssl_error(why, sizeof(why), "cannot set host name"));
-		goto out;
-	}
-	if (fetch_ssl_io(ssl, fd, deadline, fetch_op_connect, NULL, 0,
-	    &sslerr) <= 0) {
-		if ((verr = SSL_get_verify_result(ssl)) != X509_V_OK)
-			fetch_err(res, "certificate of %s (%s) not accepted: "
-			    "%s", host, res->peer,
-			    X509_verify_cert_error_string(verr));
-		else
-			fetch_ssl_fail(res, host, "TLS handshake", sslerr);
-		goto out;
-	}
-	res->not_after = fetch_peer_not_after(ssl);
 	(void)snprintf(res->tls_version, sizeof(res->tls_version), "%s",
 	    SSL_get_version(ssl));
 	/* Politeness only: the check is done. */
