@@ -22,11 +22,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
-if ! "$TOP/tests/lab/lab.sh" start "$LABDIR" 15363 15364 >"$T/lab.log" 2>&1; then
-	fail "lab starts" "$(tail -5 "$T/lab.log")"
-	exit 1
-fi
-. "$LABDIR/lab.env"
+lab_up "$LABDIR" 15363 15364
 # lab CMD [ARGS...]: lab.sh CMD LABDIR ARGS...
 lab() {
 	local cmd=$1

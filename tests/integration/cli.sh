@@ -39,11 +39,7 @@ trap cleanup EXIT
 # A signal (Ctrl-C, a closed pipe) must still run cleanup via EXIT.
 trap 'exit 130' INT TERM HUP PIPE
 
-if ! "$TOP/tests/lab/lab.sh" start "$T/lab" "$PORT" "$DEADPORT" >"$T/lab.log" 2>&1; then
-	fail "lab starts" "$(tail -5 "$T/lab.log")"
-	exit 1
-fi
-. "$T/lab/lab.env"
+lab_up "$T/lab" "$PORT" "$DEADPORT"
 chmod -R a+rX "$T/lab"
 
 # --- configurations ----------------------------------------------------------

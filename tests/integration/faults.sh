@@ -22,11 +22,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
-if ! "$TOP/tests/lab/lab.sh" start "$T/lab" 15383 15384 >"$T/lab.log" 2>&1; then
-	fail "lab starts" "$(tail -5 "$T/lab.log")"
-	exit 0
-fi
-. "$T/lab/lab.env"
+lab_up "$T/lab" 15383 15384
 lab() {
 	local cmd=$1
 	shift

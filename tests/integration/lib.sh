@@ -82,5 +82,17 @@ run_cgi() {
 	return $rc
 }
 
+# lab_up DIR PORT DEADPORT: start the signed DNS lab (tests/lab/lab.sh) in
+# DIR and load DIR/lab.env (LAB_TA, LAB_UNBOUND_CONF, ...); its output goes
+# to DIR.log.  On failure: a FAIL line and exit 1 (the caller's EXIT trap
+# runs "lab.sh stop DIR", which also stops a half-started lab).
+lab_up() {
+	if ! "$TOP/tests/lab/lab.sh" start "$1" "$2" "$3" >"$1.log" 2>&1; then
+		fail "lab starts on 127.0.0.1:$2" "$(tail -5 "$1.log")"
+		exit 1
+	fi
+	. "$1/lab.env"
+}
+
 # now_ms: monotonic-enough wall clock in milliseconds.
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

@@ -44,11 +44,7 @@ for f in mta-sts.cgi mta-sts.fcgi mta-sts-id; do
 	fi
 done
 
-if ! "$TOP/tests/lab/lab.sh" start "$T/lab" 15373 15374 >"$T/lab.log" 2>&1; then
-	fail "lab starts" "$(tail -5 "$T/lab.log")"
-	exit 0
-fi
-. "$T/lab/lab.env"
+lab_up "$T/lab" 15373 15374
 R=$T/root
 mkdir "$R"
 cp "$S/mta-sts.cgi" "$R/"

@@ -43,11 +43,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
-if ! "$TOP/tests/lab/lab.sh" start "$T/lab" "$PORT" "$DEADPORT" >"$T/lab.log" 2>&1; then
-	fail "lab starts" "$(tail -5 "$T/lab.log")"
-	exit 1
-fi
-. "$T/lab/lab.env"
+lab_up "$T/lab" "$PORT" "$DEADPORT"
 
 # cache_max_ttl 1: remembered outcomes expire every second, so the run
 # keeps going through libunbound, not only through the memory cache.

@@ -39,11 +39,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
-if ! "$TOP/tests/lab/lab.sh" start "$T/lab" "$LABPORT" "$DEADPORT" >"$T/lab.log" 2>&1; then
-	fail "lab starts" "$(tail -5 "$T/lab.log")"
-	exit 1
-fi
-. "$T/lab/lab.env"
+lab_up "$T/lab" "$LABPORT" "$DEADPORT"
 chmod -R a+rX "$T/lab"
 if ! web_pki "$T/pki" mta-sts.secure.example 2>"$T/pki.err"; then
 	fail "test PKI" "$(cat "$T/pki.err")"

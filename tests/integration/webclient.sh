@@ -60,11 +60,7 @@ host_resolv_before=$(cat /etc/resolv.conf; grep -c ' /etc/' /proc/self/mountinfo
 
 # The lab's nsd on the standard port: the client's resolver (c-ares, and
 # glibc for the HTTPS host name) cannot be told another one.
-if ! "$TOP/tests/lab/lab.sh" start "$T/lab" 53 15354 >"$T/lab.log" 2>&1; then
-	fail "lab starts on 127.0.0.1:53" "$(tail -5 "$T/lab.log")"
-	exit 1
-fi
-. "$T/lab/lab.env"
+lab_up "$T/lab" 53 15354
 chmod -R a+rX "$T/lab"
 if ! web_pki "$T/web" mta-sts.secure.example mta-sts.bogus.example 2>"$T/pki.err"; then
 	fail "test PKI" "$(cat "$T/pki.err")"
