@@ -791,7 +791,8 @@ check_job_domain(struct check_run *run, struct check_dom *d)
 		(void)pthread_mutex_unlock(&run->mu);
 	}
 
-	if (!host_valid(d->host, strlen(d->host)))
+	/* No time left for the fetch: the report says so. */
+	if (!host_valid(d->host, strlen(d->host)) || d->dns_cut)
 		return;
 	memset(&o, 0, sizeof(o));
 	if (env->fopts != NULL)
@@ -838,15 +839,15 @@ check_job_host(struct check_run *run, struct check_host *h)
 	dns_run(env->dns, h->q, h->nq, budget);
 	h->dns_cut = bydl && clock_ms() >= run->deadline;
 	h->ran = 1;
-	if (!env->smtp)
+	fetch_connect_target_port(env->fopts, h->name, FETCH_SMTP_PORT,
+	    &chost, &cport);
+	h->redirected = chost != h->name;
+	if (!env->smtp || h->dns_cut)
 		return;
 
 	memset(&o, 0, sizeof(o));
 	if (env->fopts != NULL)
 		o = *env->fopts;
-	fetch_connect_target_port(env->fopts, h->name, FETCH_SMTP_PORT,
-	    &chost, &cport);
-	h->redirected = chost != h->name;
 	if (!h->redirected) {
 		if ((n = check_addrs(&h->q[0].res, &h->q[1].res, addr, ap,
 		    16)) == 0)
@@ -1006,6 +1007,12 @@ check_report_fetch(const struct check_run *run, const struct check_dom *d,
 	size_t				 len;
 	int				 ok = 0;
 
+	if (!d->fetched && (d->redirected || d->dns_cut)) {
+		check_add(r, CHECK_UNKNOWN, "policy", "https://%s%s: not "
+		    "fetched: the domain's lookups took until the %d s "
+		    "deadline", host, CHECK_PATH, run->timeout_s);
+		return 0;
+	}
 	if (!d->fetched) {
 		check_noaddr(run, &d->q[3].res, &d->q[4].res, d->dns_cut, host,
 		    "policy", CHECK_CRITICAL, "senders cannot fetch the policy",
@@ -1069,6 +1076,12 @@ check_report_starttls(const struct check_run *run, const struct check_host *h,
 	int64_t				 left;
 	char				 note[64];
 
+	if (!h->probed && (h->redirected || h->dns_cut)) {
+		check_add(r, CHECK_UNKNOWN, "starttls", "%s: not probed: its "
+		    "lookups took until the %d s deadline", h->name,
+		    run->timeout_s);
+		return;
+	}
 	if (!h->probed) {
 		check_noaddr(run, &h->q[0].res, &h->q[1].res, h->dns_cut,
 		    h->name, "starttls", fail, "senders cannot connect to it",
@@ -1104,6 +1117,25 @@ struct check_tlsa {
 	int			 usable;
 	int			 match;
 };
+
+/* Records in a fixed order: the DNS gives them in any. */
+static int
+check_tlsa_cmp(const void *a, const void *b)
+{
+	const struct check_tlsa	*x = a, *y = b;
+	int			 c;
+
+	if (x->usage != y->usage)
+		return x->usage - y->usage;
+	if (x->selector != y->selector)
+		return x->selector - y->selector;
+	if (x->mtype != y->mtype)
+		return x->mtype - y->mtype;
+	if ((c = memcmp(x->data, y->data, x->len < y->len ? x->len :
+	    y->len)) != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
 
 /* "3 1 1 0a1b2c3d..." for record t into out. */
 static void
@@ -1170,6 +1202,7 @@ check_dane_tlsa(const char *host, unsigned char *const *rd,
 		    t[nt].len == 32) || (t[nt].mtype == 2 && t[nt].len == 64));
 		nt++;
 	}
+	qsort(t, nt, sizeof(t[0]), check_tlsa_cmp);
 	/*
 	 * RFC 7671 section 9: a sender uses, for each usage and selector,
 	 * only the records of the strongest matching type present.
