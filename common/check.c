@@ -1381,7 +1381,9 @@ check_report_dane_host(const struct check_run *run, const struct check_dom *d,
 			    CHECK_CRITICAL : CHECK_UNKNOWN, "dane", "%s: TLSA "
 			    "records not matched, the STARTTLS probe saw no "
 			    "certificate: %s", h->name, h->probed ?
-			    h->probe.err : "no address to connect to");
+			    h->probe.err : h->dns_cut ? "not probed, its "
+			    "lookups took until the deadline" :
+			    "no address to connect to");
 			return 1;
 		}
 	}
