@@ -570,8 +570,10 @@ struct check_dom {
 	char			 rptname[HOST_NAME_SIZE + 16];
 	char			 host[HOST_NAME_SIZE + 16];
 	struct dns_query	 q[5];	/* TXT, MX, TLS-RPT, host A, AAAA */
-	int			 ran;
+	int			 ran;		/* the domain job ran */
 	int			 dns_cut;
+	int			 pran;		/* the policy job ran */
+	int			 pdns_cut;	/* its lookups: the deadline */
 	int			 redirected;	/* policy host: --connect-to */
 	char			**mx;		/* live MX hosts, sorted */
 	size_t			 nmx;
@@ -583,6 +585,7 @@ struct check_dom {
 
 enum check_job_kind {
 	CHECK_JOB_DOMAIN,
+	CHECK_JOB_POLICY,
 	CHECK_JOB_HOST,
 	CHECK_JOB__MAX
 };
@@ -758,24 +761,15 @@ check_host_add(struct check_run *run, const char *name, size_t *idx)
 	return 0;
 }
 
-/*
- * A domain's job: its lookups in one batch, its MX hosts handed to host
- * jobs, then the policy fetch.
- */
+/* A domain's job: its lookups in one batch; MX hosts to host jobs. */
 static void
 check_job_domain(struct check_run *run, struct check_dom *d)
 {
-	const struct check_env	*env = run->env;
-	struct fetch_opts	 o;
-	const char		*chost, *cport, *ap[16];
-	char			 addr[16][INET6_ADDRSTRLEN];
-	size_t			 i, n;
-	int			 bydl, budget;
+	size_t	 i;
+	int	 bydl, budget;
 
-	fetch_connect_target(env->fopts, d->host, &chost, &cport);
-	d->redirected = chost != d->host;
 	budget = check_budget(run, CHECK_DNS_TIMEOUT_MS, &bydl);
-	dns_run(env->dns, d->q, d->redirected ? 3 : 5, budget);
+	dns_run(run->env->dns, d->q, 3, budget);
 	d->dns_cut = bydl && clock_ms() >= run->deadline;
 	d->ran = 1;
 
@@ -790,14 +784,34 @@ check_job_domain(struct check_run *run, struct check_dom *d)
 				d->hosts[i] = SIZE_MAX;
 		(void)pthread_mutex_unlock(&run->mu);
 	}
+}
 
-	/* No time left for the fetch: the report says so. */
-	if (!host_valid(d->host, strlen(d->host)) || d->dns_cut)
+/*
+ * A domain's policy job, beside its domain job: the policy host's
+ * addresses (unless --connect-to sends it elsewhere), then the fetch.
+ */
+static void
+check_job_policy(struct check_run *run, struct check_dom *d)
+{
+	const struct check_env	*env = run->env;
+	struct fetch_opts	 o;
+	const char		*chost, *cport, *ap[16];
+	char			 addr[16][INET6_ADDRSTRLEN];
+	size_t			 n;
+	int			 bydl, budget;
+
+	d->pran = 1;
+	if (!host_valid(d->host, strlen(d->host)))
 		return;
+	fetch_connect_target(env->fopts, d->host, &chost, &cport);
+	d->redirected = chost != d->host;
 	memset(&o, 0, sizeof(o));
 	if (env->fopts != NULL)
 		o = *env->fopts;
 	if (!d->redirected) {
+		budget = check_budget(run, CHECK_DNS_TIMEOUT_MS, &bydl);
+		dns_run(env->dns, &d->q[3], 2, budget);
+		d->pdns_cut = bydl && clock_ms() >= run->deadline;
 		if ((n = check_addrs(&d->q[3].res, &d->q[4].res, addr, ap,
 		    16)) == 0)
 			return;		/* the report says why */
@@ -890,6 +904,8 @@ check_worker(void *arg)
 		(void)pthread_mutex_unlock(&run->mu);
 		if (job.kind == CHECK_JOB_DOMAIN)
 			check_job_domain(run, &run->dom[job.i]);
+		else if (job.kind == CHECK_JOB_POLICY)
+			check_job_policy(run, &run->dom[job.i]);
 		else
 			check_job_host(run, h);
 		(void)pthread_mutex_lock(&run->mu);
@@ -1007,14 +1023,14 @@ check_report_fetch(const struct check_run *run, const struct check_dom *d,
 	size_t				 len;
 	int				 ok = 0;
 
-	if (!d->fetched && (d->redirected || d->dns_cut)) {
+	if (!d->pran) {
 		check_add(r, CHECK_UNKNOWN, "policy", "https://%s%s: not "
-		    "fetched: the domain's lookups took until the %d s "
-		    "deadline", host, CHECK_PATH, run->timeout_s);
+		    "fetched: the %d s deadline passed before its turn", host,
+		    CHECK_PATH, run->timeout_s);
 		return 0;
 	}
 	if (!d->fetched) {
-		check_noaddr(run, &d->q[3].res, &d->q[4].res, d->dns_cut, host,
+		check_noaddr(run, &d->q[3].res, &d->q[4].res, d->pdns_cut, host,
 		    "policy", CHECK_CRITICAL, "senders cannot fetch the policy",
 		    r);
 		return 0;
@@ -1639,10 +1655,11 @@ check_run(const struct check_env *env, struct check_report *r, size_t n)
 			d->q[k].res.rc = DNS_TEMPFAIL;
 		fetch_result_init(&d->fetch);
 		(void)check_enqueue(&run, CHECK_JOB_DOMAIN, i);
+		(void)check_enqueue(&run, CHECK_JOB_POLICY, i);
 	}
 
 	/* Workers for the jobs; this thread is one of them. */
-	for (nt = 0; nt < CHECK_THREADS - 1 && nt < 4 * n; nt++)
+	for (nt = 0; nt < CHECK_THREADS - 1 && nt < 5 * n; nt++)
 		if (pthread_create(&tid[nt], NULL, check_worker, &run) != 0)
 			break;
 	(void)check_worker(&run);

@@ -17,7 +17,7 @@ if [ -z "${MTA_STS_IN_NETNS:-}" ]; then
 	exec "$TOP/tests/lab/netns.sh" env MTA_STS_IN_NETNS=1 bash "$0" "$@"
 fi
 
-ID=$TOP/cli/mta-sts-id
+ID=${MTA_STS_ID_BIN:-$TOP/cli/mta-sts-id}	# another build (sanitizers) may be named
 LABPORT=15500 DEADPORT=15501
 HTTPS=18550		# policies
 SMTP_A=18551		# STARTTLS, key A, chain leaf + CA
