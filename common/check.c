@@ -1396,10 +1396,11 @@ check_report_dane_host(const struct check_run *run, const struct check_dom *d,
 			    h->probe.fail == FETCH_FAIL_OTHER ?
 			    CHECK_CRITICAL : CHECK_UNKNOWN, "dane", "%s: TLSA "
 			    "records not matched, the STARTTLS probe saw no "
-			    "certificate: %s", h->name, h->probed ?
+			    "certificate: %s%s", h->name, h->probed ?
 			    h->probe.err : h->dns_cut ? "not probed, its "
 			    "lookups took until the deadline" :
-			    "no address to connect to");
+			    "no address to connect to", check_cutnote(run,
+			    h->probe_cut, note, sizeof(note)));
 			return 1;
 		}
 	}

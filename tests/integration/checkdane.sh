@@ -388,6 +388,14 @@ if [ "$RC" -ne 124 ]; then
 else
 	fail "never answering: the run ended by itself" "killed by timeout 60"
 fi
+check --smtp "$SMTP_DEAD" --timeout 2 dane.example danebogus.example
+want_rc "two domains, three MX hosts never answering (one TLSA RRset bogus)" 2
+count "three MX hosts never answering" 3 "^  UNKNOWN starttls: .*(cut off by the 2 s deadline)"
+if [ "$RC" -ne 124 ]; then
+	pass "three MX hosts never answering: the run ended by itself (${MS} ms for a 2 s deadline)"
+else
+	fail "three MX hosts never answering: the run ended by itself" "killed by timeout 60"
+fi
 check --timeout 2 deadmx.example
 want_rc "MX host in a dead zone (WARNING: no TLS-RPT)" 1
 finding "MX host in a dead zone: starttls" UNKNOWN starttls "mx.dead.example: not probed: its lookups took until the 2 s deadline"
