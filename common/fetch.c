@@ -637,83 +637,67 @@ fetch_peer_name(const struct addrinfo *ai, char *dst, size_t len)
 }
 
 /*
- * The addresses of chost:cport: opts->addrs when the host was not
- * redirected (chost == host) and the caller gave them, else from
- * getaddrinfo().  Returns 0, or -1 with res->err and res->fail set.
+ * Connect to the first address of chost:cport that answers: of
+ * opts->addrs when the host was not redirected (chost == host) and the
+ * caller gave them, else of getaddrinfo(chost).  Returns the socket, or
+ * -1 with res->err and res->fail set.
  */
-static int
-fetch_addrs(const char *host, const char *chost, const char *cport,
-    const struct fetch_opts *opts, struct addrinfo **ais,
-    struct fetch_result *res)
-{
-	struct addrinfo	 hints, *ai, **tail = ais;
-	size_t		 i;
-	int		 gai;
-
-	*ais = NULL;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if (chost != host || opts == NULL || opts->addrs == NULL) {
-		if ((gai = getaddrinfo(chost, cport, &hints, ais)) == 0)
-			return 0;
-		fetch_err(res, "%s: %s", chost, gai_strerror(gai));
-		res->fail = gai == EAI_NONAME || gai == EAI_NODATA ?
-		    FETCH_FAIL_NAME : gai == EAI_AGAIN || gai == EAI_FAIL ?
-		    FETCH_FAIL_NAME_TEMP : FETCH_FAIL_OTHER;
-		return -1;
-	}
-	hints.ai_flags |= AI_NUMERICHOST;
-	for (i = 0; i < opts->naddrs; i++) {
-		if ((gai = getaddrinfo(opts->addrs[i], cport, &hints,
-		    &ai)) != 0)
-			continue;
-		*tail = ai;
-		while (ai->ai_next != NULL)
-			ai = ai->ai_next;
-		tail = &ai->ai_next;
-	}
-	if (*ais == NULL) {
-		fetch_err(res, "%s: no address to connect to", host);
-		res->fail = FETCH_FAIL_NAME;
-		return -1;
-	}
-	return 0;
-}
-
-/* Connect to the first address of chost:cport that answers. */
 static int
 fetch_connect(const char *host, const char *chost, const char *cport,
     const struct fetch_opts *opts, int per_try_ms, long long deadline,
     struct fetch_result *res)
 {
-	struct addrinfo	*ais = NULL, *ai;
+	struct addrinfo	 hints, *ais, *ai;
 	long long	 try_deadline;
+	const char	*name;
 	char		 peer[128];
-	int		 fd = -1;
+	size_t		 i, n;
+	int		 fd = -1, gai, given;
 
-	if (fetch_addrs(host, chost, cport, opts, &ais, res) == -1)
-		return -1;
-	for (ai = ais; ai != NULL; ai = ai->ai_next) {
-		try_deadline = clock_ms() + per_try_ms;
-		if (try_deadline > deadline)
-			try_deadline = deadline;
-		fetch_peer_name(ai, peer, sizeof(peer));
-		if ((fd = fetch_connect_one(ai, try_deadline)) != -1) {
-			(void)snprintf(res->peer, sizeof(res->peer), "%s",
-			    peer);
-			res->fail = FETCH_FAIL_NONE;
-			break;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	given = chost == host && opts != NULL && opts->addrs != NULL;
+	if (given)
+		hints.ai_flags |= AI_NUMERICHOST;
+	n = given ? opts->naddrs : 1;
+	fetch_err(res, "%s: no address to connect to", host);
+	res->fail = FETCH_FAIL_NAME;
+	for (i = 0; i < n && fd == -1; i++) {
+		name = given ? opts->addrs[i] : chost;
+		if ((gai = getaddrinfo(name, cport, &hints, &ais)) != 0) {
+			if (given)
+				continue;
+			fetch_err(res, "%s: %s", chost, gai_strerror(gai));
+			res->fail = gai == EAI_NONAME || gai == EAI_NODATA ?
+			    FETCH_FAIL_NAME : gai == EAI_AGAIN ||
+			    gai == EAI_FAIL ? FETCH_FAIL_NAME_TEMP :
+			    FETCH_FAIL_OTHER;
+			return -1;
 		}
-		fetch_err(res, "connect to %s: %s", peer,
-		    errno == ETIMEDOUT ? "timed out" : strerror(errno));
-		res->fail = errno == ETIMEDOUT ? FETCH_FAIL_TIMEOUT :
-		    FETCH_FAIL_OTHER;
+		for (ai = ais; ai != NULL; ai = ai->ai_next) {
+			try_deadline = clock_ms() + per_try_ms;
+			if (try_deadline > deadline)
+				try_deadline = deadline;
+			fetch_peer_name(ai, peer, sizeof(peer));
+			if ((fd = fetch_connect_one(ai, try_deadline)) != -1) {
+				(void)snprintf(res->peer, sizeof(res->peer),
+				    "%s", peer);
+				res->fail = FETCH_FAIL_NONE;
+				break;
+			}
+			fetch_err(res, "connect to %s: %s", peer,
+			    errno == ETIMEDOUT ? "timed out" : strerror(errno));
+			res->fail = errno == ETIMEDOUT ? FETCH_FAIL_TIMEOUT :
+			    FETCH_FAIL_OTHER;
+			if (clock_ms() >= deadline)
+				break;
+		}
+		freeaddrinfo(ais);
 		if (clock_ms() >= deadline)
 			break;
 	}
-	freeaddrinfo(ais);
 	return fd;
 }
 
