@@ -30,7 +30,7 @@ DEFS		 = -DCONF_DEFAULT_PATH='"$(SYSCONFDIR)/mta-sts.conf"' \
 ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -D_GNU_SOURCE
 
 # Everything in common/ except dns.c, the only file that needs libunbound.
-CORE_SRCS	 = common/buf.c common/cgiio.c common/clock.c common/xmalloc.c common/mlog.c common/host.c \
+CORE_SRCS	 = common/lookup.c common/buf.c common/cgiio.c common/clock.c common/xmalloc.c common/mlog.c common/host.c \
 		   common/policy.c common/override.c common/conf.c \
 		   common/rdata.c common/anchor.c common/dnsresult.c common/cache.c \
 		   common/resolve.c common/idstate.c \
@@ -95,7 +95,7 @@ tests/unit/t_fetch: tests/unit/t_fetch.c tests/unit/test.h common/fetch.o $(LIBC
 # t_check stubs dns_*() and fetch_get(): the pure checks are unit-tested,
 # the live ones in tests/integration/check.sh.
 tests/unit/t_check: tests/unit/t_check.c tests/unit/test.h $(CHECK_OBJ) $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CHECK_OBJ) $(LIBCORE)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CHECK_OBJ) $(LIBCORE) -lpthread
 
 # Fully static binaries from Debian's static libraries (libunbound.a is
 # built with nettle, gmp and libevent).  glibc warns that getaddrinfo() and

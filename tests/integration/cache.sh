@@ -56,7 +56,7 @@ mkdir "$T/c1"
 mkconf c1 "cache_dir: $T/c1"
 get "$T/c1.conf"
 same_bytes "first request: 200 from the DNS" "$T/have" "$T/want.old"
-if head -1 "$T/c1/secure.example.cache" 2>/dev/null | grep -qx 'mta-sts-cgi-cache 1'; then
+if head -1 "$T/c1/secure.example.cache" 2>/dev/null | grep -qx 'mta-sts-cgi-cache 2'; then
 	pass "first request: entry written to cache_dir"
 else
 	fail "first request: entry written to cache_dir" "$(ls -la "$T/c1")"
@@ -72,7 +72,7 @@ same_bytes "nsd stopped: fresh cache entry still answers 200" "$T/have" "$T/want
 # --- expiry by TTL, then serve-stale within and beyond stale_max -------------
 lab startnsd
 mkdir "$T/c2" "$T/c3"
-mkconf c2 "cache_dir: $T/c2" "cache_max_ttl: 1" "stale_max: 3600"
+mkconf c2 "cache_dir: $T/c2" "cache_max_ttl: 1" "stale_max: 3600" "fail_ttl: 1"
 mkconf c3 "cache_dir: $T/c3" "cache_max_ttl: 1" "stale_max: 1"
 get "$T/c2.conf"
 get "$T/c3.conf"
@@ -95,6 +95,8 @@ NEW="$(policy enforce 86400 mx9.secure.example)"$'\n'
 want_response 200 "$NEW" >"$T/want.new"
 get "$T/c1.conf"
 same_bytes "within the TTL: the cached policy, not the changed MX" "$T/have" "$T/want.old"
+# c2 remembers the failed lookup above for fail_ttl (1 s): let it pass.
+sleep 1.1
 get "$T/c2.conf"
 same_bytes "after the TTL: the changed MX looked up again" "$T/have" "$T/want.new"
 
@@ -164,7 +166,9 @@ fi
 } >"$T/nocache-unbound.conf"
 mkconf f1 "cache_max_ttl: 2"
 sed -i "s|^unbound_conf: .*|unbound_conf: $T/nocache-unbound.conf|" "$T/f1.conf"
-printf 'domain: optin.example\n' >>"$T/f1.conf"
+printf 'domain: optin.example
+' >>"$T/f1.conf"
+give_away
 spawn-fcgi -n -s "$T/fcgi.sock" -- /usr/bin/env MTA_STS_CONF="$T/f1.conf" "$FCGI" \
     >/dev/null 2>&1 &
 FCGI_PID=$!
