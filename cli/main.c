@@ -37,6 +37,7 @@
 #include "host.h"
 #include "idstate.h"
 #include "mlog.h"
+#include "num.h"
 #include "override.h"
 #include "policy.h"
 #include "resolve.h"
@@ -277,14 +278,11 @@ static int
 lock_wait_s(void)
 {
 	const char	*s;
-	char		*end;
-	long		 v;
+	uint64_t	 v;
 
 	if ((s = getenv("MTA_STS_ID_LOCK_WAIT")) == NULL || *s == '\0')
 		return CLI_LOCK_WAIT_S;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || v > CLI_LOCK_WAIT_MAX_S) {
+	if (num_parse_str(s, 0, CLI_LOCK_WAIT_MAX_S, 0, &v) == -1) {
 		mlog_warnx("MTA_STS_ID_LOCK_WAIT=\"%.32s\" ignored (want 0..%d "
 		    "seconds)", s, CLI_LOCK_WAIT_MAX_S);
 		return CLI_LOCK_WAIT_S;
