@@ -23,6 +23,9 @@
 /* Makes temporary names unique between the threads of one process. */
 static atomic_ulong	file_seq;
 
+/* strerror(3) is not thread-safe; the GNU strerror_r() is. */
+#define FILE_STRERROR(e)	strerror_r((e), (char[128]){ 0 }, 128)
+
 static void __attribute__((format(printf, 3, 4)))
 file_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -52,7 +55,7 @@ file_read(const char *path, size_t max, unsigned int flags, char **text,
 	*text = NULL;
 	*len = 0;
 	if (max >= SIZE_MAX / 2) {
-		file_err(err, errlen, "%s: %s", path, strerror(EINVAL));
+		file_err(err, errlen, "%s: %s", path, FILE_STRERROR(EINVAL));
 		return FILE_ERROR;
 	}
 	limit = max + 1;
@@ -61,11 +64,13 @@ file_read(const char *path, size_t max, unsigned int flags, char **text,
 	if (flags & FILE_NOFOLLOW)
 		oflags |= O_NOFOLLOW;
 	if ((fd = open(path, oflags)) == -1) {
-		file_err(err, errlen, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? FILE_NONE : FILE_ERROR;
+		saved = errno;
+		file_err(err, errlen, "%s: %s", path, FILE_STRERROR(saved));
+		errno = saved;
+		return saved == ENOENT ? FILE_NONE : FILE_ERROR;
 	}
 	if (fstat(fd, &st) == -1) {
-		file_err(err, errlen, "%s: %s", path, strerror(errno));
+		file_err(err, errlen, "%s: %s", path, FILE_STRERROR(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -94,7 +99,7 @@ file_read(const char *path, size_t max, unsigned int flags, char **text,
 	 */
 	cap = (size_t)st.st_size + 1;
 	if ((buf = xmalloc(cap + 1)) == NULL) {
-		file_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		file_err(err, errlen, "%s: %s", path, FILE_STRERROR(ENOMEM));
 		errno = ENOMEM;
 		goto out;
 	}
@@ -105,7 +110,7 @@ file_read(const char *path, size_t max, unsigned int flags, char **text,
 			ncap = cap < limit / 2 ? cap * 2 : limit;
 			if ((nbuf = xrealloc(buf, ncap + 1)) == NULL) {
 				file_err(err, errlen, "%s: %s", path,
-				    strerror(ENOMEM));
+				    FILE_STRERROR(ENOMEM));
 				errno = ENOMEM;
 				goto out;
 			}
@@ -117,7 +122,7 @@ file_read(const char *path, size_t max, unsigned int flags, char **text,
 			continue;
 		if (n == -1) {
 			file_err(err, errlen, "%s: read: %s", path,
-			    strerror(errno));
+			    FILE_STRERROR(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -168,7 +173,7 @@ file_create(const char *dir, const char *name, mode_t mode, char *err,
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC | O_NOCTTY, mode)) == -1) {
 		n = errno;
-		file_err(err, errlen, "%s: %s", path, strerror(n));
+		file_err(err, errlen, "%s: %s", path, FILE_STRERROR(n));
 		errno = n;
 		return -1;
 	}
@@ -207,7 +212,7 @@ file_sync_dir(const char *dir, char *err, size_t errlen)
 	    fsync(fd) == -1) {
 		saved = errno;
 		file_err(err, errlen, "%s: fsync of the directory: %s", dir,
-		    strerror(saved));
+		    FILE_STRERROR(saved));
 		if (fd != -1)
 			(void)close(fd);
 		errno = saved;
@@ -272,22 +277,25 @@ file_write_atomic(const char *path, const void *data, size_t len,
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		abort();	/* file_create() checked the same length */
 	if (file_write_all(fd, data, len) == -1) {
-		file_err(err, errlen, "%s: write: %s", tmp, strerror(errno));
+		file_err(err, errlen, "%s: write: %s", tmp,
+		    FILE_STRERROR(errno));
 		goto unlink;
 	}
 	if (fsync(fd) == -1) {
-		file_err(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
+		file_err(err, errlen, "%s: fsync: %s", tmp,
+		    FILE_STRERROR(errno));
 		goto unlink;
 	}
 	n = close(fd);
 	fd = -1;
 	if (n == -1) {
-		file_err(err, errlen, "%s: close: %s", tmp, strerror(errno));
+		file_err(err, errlen, "%s: close: %s", tmp,
+		    FILE_STRERROR(errno));
 		goto unlink;
 	}
 	if (rename(tmp, path) == -1) {
 		file_err(err, errlen, "rename %s to %s: %s", tmp, path,
-		    strerror(errno));
+		    FILE_STRERROR(errno));
 		goto unlink;
 	}
 	/* Make the rename itself durable. */

@@ -84,7 +84,8 @@ static void
 test_read(void)
 {
 	struct stat	 st;
-	char		 path[PATH_MAX], want[PATH_MAX + 64], err[PATH_MAX + 64];
+	char		 path[PATH_MAX], want[PATH_MAX + 64];
+	char		 err[PATH_MAX + 64];
 	char		*text;
 	size_t		 len;
 	enum file_rc	 rc;
@@ -156,7 +157,8 @@ test_read(void)
 static void
 test_read_symlink(void)
 {
-	char		 path[PATH_MAX], want[PATH_MAX + 64], err[PATH_MAX + 64];
+	char		 path[PATH_MAX], want[PATH_MAX + 64];
+	char		 err[PATH_MAX + 64];
 	char		*text;
 	size_t		 len;
 	enum file_rc	 rc;
@@ -183,7 +185,8 @@ test_read_symlink(void)
 static void
 test_read_owner(void)
 {
-	char		 path[PATH_MAX], want[PATH_MAX + 64], err[PATH_MAX + 64];
+	char		 path[PATH_MAX], want[PATH_MAX + 64];
+	char		 err[PATH_MAX + 64];
 	char		*text;
 	size_t		 len;
 	uid_t		 other;
@@ -252,7 +255,8 @@ static void
 test_create(void)
 {
 	struct stat	 st;
-	char		 path[PATH_MAX], want[PATH_MAX + 64], err[PATH_MAX + 64];
+	char		 path[PATH_MAX], want[PATH_MAX + 64];
+	char		 err[PATH_MAX + 64];
 	int		 fd;
 
 	fd = file_create(dir, "new", 0600, err, sizeof(err));
