@@ -1,5 +1,5 @@
 /*
- * t_check: the pure checks of common/check.c (TXT and TLS-RPT syntax, mx
+ * t_check: the pure checks of cli/check.c (TXT and TLS-RPT syntax, mx
  * pattern matching and coverage, mode and max_age, certificate expiry,
  * state comparison, severity order, text and JSON rendering).  The live
  * checks run against the lab in tests/integration/check.sh; here dns_*()
