@@ -31,7 +31,7 @@ ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -D_GNU_SOURCE
 
 # Everything in common/ except dns.c, the only file that needs libunbound:
 # what the three programs share.
-CORE_SRCS	 = common/buf.c common/cgiio.c common/clock.c common/xmalloc.c common/mlog.c common/host.c \
+CORE_SRCS	 = common/lookup.c common/buf.c common/cgiio.c common/clock.c common/xmalloc.c common/mlog.c common/host.c \
 		   common/policy.c common/override.c common/conf.c common/file.c common/num.c common/ststxt.c \
 		   common/rdata.c common/anchor.c common/dnsresult.c common/cache.c \
 		   common/resolve.c \
