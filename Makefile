@@ -103,7 +103,7 @@ tests/unit/t_idstate: tests/unit/t_idstate.c tests/unit/test.h cli/idstate.o $(L
 # t_check stubs dns_*() and fetch_get(): the pure checks are unit-tested,
 # the live ones in tests/integration/check.sh.
 tests/unit/t_check: tests/unit/t_check.c tests/unit/test.h cli/check.o cli/idstate.o $(LIBCORE)
-	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< cli/check.o cli/idstate.o $(LIBCORE)
+	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< cli/check.o cli/idstate.o $(LIBCORE) -lpthread
 
 # Fully static binaries from Debian's static libraries (libunbound.a is
 # built with nettle, gmp and libevent).  glibc warns that getaddrinfo() and

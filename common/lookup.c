@@ -20,8 +20,8 @@
 #include "resolve.h"
 #include "xmalloc.h"
 
-/* Stack of a lookup thread: resolve_policy() needs a few kilobytes. */
-#define LOOKUP_STACK_SIZE	(256 * 1024)
+/* Stack of a lookup thread: libunbound sets itself up on the first query. */
+#define LOOKUP_STACK_SIZE	(2 * 1024 * 1024)
 /* A lookup ends by itself at timeout_ms; waiters allow this much more. */
 #define LOOKUP_WAIT_SLACK_MS	500
 

@@ -25,7 +25,7 @@
 #include "server.h"
 
 /* Per worker thread; request handling needs a few kilobytes. */
-#define FCGI_STACK_SIZE	(1024 * 1024)
+#define FCGI_STACK_SIZE	(2 * 1024 * 1024)
 
 struct fcgi_vars {
 	FCGX_ParamArray	 envp;
@@ -64,7 +64,7 @@ struct worker {
 	pthread_t		 thread;
 	struct server		*srv;
 	int			 started;
-	volatile sig_atomic_t	 done;
+	int			 done;	/* __atomic */
 };
 
 /* One accept at a time: no thundering herd on the listening socket. */
@@ -111,7 +111,7 @@ worker_main(void *arg)
 	FCGX_Free(&fr, 1);
  out:
 	buf_free(&out);
-	w->done = 1;
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -183,7 +183,8 @@ serve(struct server *srv, unsigned long nthreads)
 	/* Kick the workers out of accept() until every one has ended. */
 	do {
 		for (left = 0, i = 0; i < nthreads; i++)
-			if (w[i].started && !w[i].done) {
+			if (w[i].started &&
+			    !__atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE)) {
 				left++;
 				(void)pthread_kill(w[i].thread, SIGUSR1);
 			}

@@ -168,8 +168,8 @@ usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]
 	[--no-verify] [--ca-file FILE]
 	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
        mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]
-	[--ca-file FILE] [--connect-to HOST1:PORT1:HOST2:PORT2]
-	DOMAIN ... | --all
+	[--timeout SECONDS] [--ca-file FILE]
+	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
 U
 same_bytes "usage: --help prints both forms on standard output" "$T/out" "$T/want"
 if [ ! -s "$T/err" ]; then
