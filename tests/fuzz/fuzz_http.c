@@ -6,7 +6,8 @@
  * Properties (fetch.h):
  *	every result is DONE, MORE or ERROR; ERROR comes with a reason; the
  *	strings of the result are NUL-terminated and printable; a status
- *	read is 100..599; a 200 body is at most FETCH_BODY_MAX bytes;
+ *	read is 100..599; a 200 body is at most FETCH_BODY_MAX bytes, a
+ *	4xx or 5xx one at most FETCH_ERRBODY_MAX, any other status has none;
  *	the peer closing the connection (eof) never turns a complete
  *	response into another one: DONE without eof is DONE with eof, with
  *	the same status and body;
@@ -57,7 +58,10 @@ parse(const uint8_t *data, size_t size, int eof, struct fetch_result *res)
 	if (rc == FETCH_PARSE_DONE) {
 		FUZZ_ASSERT(res->status >= 100);
 		FUZZ_ASSERT(res->body.len <= FETCH_BODY_MAX);
-		if (res->status != 200)
+		/* 4xx and 5xx keep the start of their body; others none. */
+		if (res->status >= 400)
+			FUZZ_ASSERT(res->body.len <= FETCH_ERRBODY_MAX);
+		else if (res->status != 200)
 			FUZZ_ASSERT(res->body.len == 0);
 	}
 	return rc;
