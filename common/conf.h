@@ -18,6 +18,13 @@
  *	state_dir	global		directory (CONF_STATE_DIR)
  *	cache_max_ttl	global		0..86400 seconds (3600)
  *	stale_max	global		0..31557600 seconds (86400)
+ *	fail_ttl	global		1..300 seconds a failed lookup is
+ *					remembered (30)
+ *	threads		global		1..1024 FastCGI worker threads (16)
+ *	max_lookups	global		1..1024 requests waiting for the DNS
+ *					at once, per process (8)
+ *	cache_size	global		64K..4096M bytes of memory cache (16M)
+ *	cache_dir_max	global		1..10000000 files in cache_dir (10000)
  *	domain		-		starts a section; a valid hostname
  *	override	domain		policy file served instead of DNS
  *	mx_allow	domain		hostnames and *.domain patterns the
@@ -54,6 +61,17 @@
 #define CONF_CACHE_MAX_TTL_DEFAULT	3600UL
 #define CONF_CACHE_MAX_TTL_MAX		86400UL
 #define CONF_STALE_MAX_DEFAULT		86400UL
+/* A failed lookup is not repeated for fail_ttl seconds (RFC 9520 4.). */
+#define CONF_FAIL_TTL_DEFAULT		30UL
+#define CONF_FAIL_TTL_MAX		300UL
+#define CONF_THREADS_DEFAULT		16UL
+#define CONF_THREADS_MAX		1024UL
+#define CONF_MAX_LOOKUPS_DEFAULT	8UL
+#define CONF_CACHE_SIZE_DEFAULT		(16UL * 1024 * 1024)
+#define CONF_CACHE_SIZE_MIN		(64UL * 1024)
+#define CONF_CACHE_SIZE_MAX		(4096UL * 1024 * 1024)
+#define CONF_CACHE_DIR_MAX_DEFAULT	10000UL
+#define CONF_CACHE_DIR_MAX_MAX		10000000UL
 
 enum conf_dnssec {
 	CONF_DNSSEC_REQUIRE,
@@ -98,6 +116,11 @@ struct conf {
 	char			*state_dir;	/* owned; never NULL */
 	unsigned long		 cache_max_ttl;	/* seconds */
 	unsigned long		 stale_max;	/* seconds */
+	unsigned long		 fail_ttl;	/* seconds */
+	unsigned long		 threads;	/* FastCGI worker threads */
+	unsigned long		 max_lookups;	/* waiting for DNS, per process */
+	unsigned long		 cache_size;	/* bytes of memory cache */
+	unsigned long		 cache_dir_max;	/* files in cache_dir */
 	struct conf_domain	*domains;	/* owned; sorted by name */
 	size_t			 ndomains;
 	/*

@@ -680,7 +680,8 @@ test_api(void)
 	char				 err[256];
 	const char			*want_keys[] = { "mode", "max_age",
 	    "dnssec", "resolver", "trust_anchor", "unbound_conf",
-	    "cache_dir", "state_dir", "cache_max_ttl", "stale_max", "domain",
+	    "cache_dir", "state_dir", "cache_max_ttl", "stale_max", "fail_ttl", "threads", "max_lookups",
+	    "cache_size", "cache_dir_max", "domain",
 	    "override", "mx_allow", NULL };
 	const char			*api_text = "mode: none\n"
 	    "domain: b.example\nmode: enforce\noverride: b.txt\n"
