@@ -406,15 +406,22 @@ if web_install apache-md/mta-sts.example.com.conf "$A/sites/vhost.conf" &&
 	n=$(validations)
 	web_start "$SPIDS" "$A/logs/apache.out" apache2 -f "$A/httpd.conf" -DFOREGROUND
 	if web_wait_port 80 "$SPIDS" && web_wait_port 443 "$SPIDS"; then
-		# mod_md's watchdog orders the certificate a moment after the start
+		# mod_md's watchdog orders the certificate a moment after the
+		# start, keeps it in staging and says so (AH10059); a graceful
+		# reload activates it (domains/NAME/pubcert.pem).
 		for i in $(seq 300); do
-			[ -s "$T/md/domains/$WEB_HOST/pubcert.pem" ] && break
+			grep -q "AH10059: The Managed Domain $WEB_HOST has been setup" "$A/logs/error.log" && break
 			web_alive "$(head -n 1 "$SPIDS")" || break
 			sleep 0.2
 		done
-		if [ -s "$T/md/domains/$WEB_HOST/pubcert.pem" ] && [ "$(validations)" -gt "$n" ]; then
-			pass "$name: mod_md got the certificate from pebble (HTTP-01 answered by mod_md)"
+		if grep -q "AH10059: The Managed Domain $WEB_HOST has been setup" "$A/logs/error.log" &&
+		    [ "$(validations)" -gt "$n" ]; then
+			pass "$name: mod_md got the certificate from pebble (HTTP-01 answered by mod_md), AH10059 logged"
 			apache2 -f "$A/httpd.conf" -k graceful
+			for i in $(seq 50); do
+				[ -s "$T/md/domains/$WEB_HOST/pubcert.pem" ] && break
+				sleep 0.2
+			done
 			served_is "$name, after a graceful reload" "$T/md/domains/$WEB_HOST/pubcert.pem"
 			https_policy "$name"
 			client_valid "$name"
@@ -423,7 +430,7 @@ if web_install apache-md/mta-sts.example.com.conf "$A/sites/vhost.conf" &&
 				web_check_denied "$name: http $path: 404, no redirect" "$F" 404
 			done
 		else
-			fail "$name: mod_md got the certificate from pebble (HTTP-01 answered by mod_md)" \
+			fail "$name: mod_md got the certificate from pebble (HTTP-01 answered by mod_md), AH10059 logged" \
 			    "$(grep -E 'md|AH10' "$A/logs/error.log" | tail -n 5 | tr '\n' '|')" \
 			    "$(tail -n 3 "$T/pebble/pebble.log" | tr '\n' '|')"
 		fi
