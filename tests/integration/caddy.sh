@@ -166,6 +166,13 @@ else
 	fail "mta-sts.secure.example: Caddy got a certificate on demand, verified against pebble's root only" \
 	    "$(tr '\n' '|' <"$T/served.verify")" "$(grep -iE 'error|obtain' "$C/caddy.log" | tail -n 4 | tr '\n' '|')"
 fi
+if grep -F '"uri":"/ask?domain=mta-sts.secure.example"' "$C/caddy.log" | grep -F 'Go-http-client' |
+    grep -q '"status":200'; then
+	pass "mta-sts.secure.example: Caddy asked first, the ask endpoint said 200 (Caddy's log)"
+else
+	fail "mta-sts.secure.example: Caddy asked first, the ask endpoint said 200 (Caddy's log)" \
+	    "$(grep -F 'ask?domain=mta-sts.secure.example' "$C/caddy.log" | tail -n 2 | tr '\n' '|')"
+fi
 if grep -q 'Attempting to validate w/ [A-Z0-9-]*: .*mta-sts\.secure\.example' "$T/pebble/pebble.log" ||
     grep -q 'Value:"mta-sts.secure.example"' "$T/pebble/pebble.log"; then
 	pass "mta-sts.secure.example: pebble validated the name"
