@@ -29,11 +29,12 @@ DEFS		 = -DCONF_DEFAULT_PATH='"$(SYSCONFDIR)/mta-sts.conf"' \
 		   -DCONF_STATE_DIR='"$(LOCALSTATEDIR)/mta-sts"'
 ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -D_GNU_SOURCE
 
-# Everything in common/ except dns.c, the only file that needs libunbound.
+# Everything in common/ except dns.c, the only file that needs libunbound:
+# what the three programs share.
 CORE_SRCS	 = common/lookup.c common/buf.c common/cgiio.c common/clock.c common/xmalloc.c common/mlog.c common/host.c \
-		   common/policy.c common/override.c common/conf.c \
+		   common/policy.c common/override.c common/conf.c common/file.c common/num.c common/ststxt.c \
 		   common/rdata.c common/anchor.c common/dnsresult.c common/cache.c \
-		   common/resolve.c common/idstate.c \
+		   common/resolve.c \
 		   common/request.c common/response.c common/server.c
 CORE_OBJS	 = $(CORE_SRCS:.c=.o)
 DNS_OBJ		 = common/dns.o
@@ -53,13 +54,17 @@ $(LIBCORE): $(CORE_OBJS)
 common/dns.o: common/dns.c
 	$(CC) $(ALL_CFLAGS) $(UNBOUND_CFLAGS) -c -o $@ $<
 
-# fetch.c is the only file that includes OpenSSL; only cli/ links it.
-common/fetch.o: common/fetch.c
-	$(CC) $(ALL_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
+# The modules only mta-sts-id uses live in cli/ and stay out of libcore.a:
+# ids and state files, the HTTPS/STARTTLS client (the only file that
+# includes OpenSSL), --check's audit, and one domain's bump.
+CLI_CFLAGS	 = $(ALL_CFLAGS) -Icli
+CLI_OBJS	 = cli/bump.o cli/check.o cli/fetch.o cli/idstate.o
 
-# check.c uses fetch and dns, so like them it stays out of libcore.a and
-# is linked into mta-sts-id only.
-CHECK_OBJ	 = common/check.o
+cli/fetch.o: cli/fetch.c
+	$(CC) $(CLI_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
+
+cli/main.o cli/bump.o cli/check.o cli/idstate.o: %.o: %.c
+	$(CC) $(CLI_CFLAGS) -c -o $@ $<
 
 fcgi/main.o: fcgi/main.c
 	$(CC) $(ALL_CFLAGS) $(FCGI_CFLAGS) -c -o $@ $<
@@ -80,8 +85,8 @@ cgi/mta-sts.cgi: cgi/main.o common/dns-dl.o $(LIBCORE)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cgi/main.o common/dns-dl.o $(LIBCORE) \
 	    -ldl -lpthread
 
-cli/mta-sts-id: cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) $(LIBCORE)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) \
+cli/mta-sts-id: cli/main.o $(CLI_OBJS) $(DNS_OBJ) $(LIBCORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CLI_OBJS) $(DNS_OBJ) \
 	    $(LIBCORE) $(SSL_LIBS) $(UNBOUND_LIBS) -lpthread
 
 # Unit tests link the core library only; a test of code above the DNS
@@ -89,13 +94,16 @@ cli/mta-sts-id: cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) $(LIBCORE)
 tests/unit/t_%: tests/unit/t_%.c tests/unit/test.h $(LIBCORE)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE)
 
-tests/unit/t_fetch: tests/unit/t_fetch.c tests/unit/test.h common/fetch.o $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< common/fetch.o $(LIBCORE) $(SSL_LIBS)
+tests/unit/t_fetch: tests/unit/t_fetch.c tests/unit/test.h cli/fetch.o $(LIBCORE)
+	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< cli/fetch.o $(LIBCORE) $(SSL_LIBS)
+
+tests/unit/t_idstate: tests/unit/t_idstate.c tests/unit/test.h cli/idstate.o $(LIBCORE)
+	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< cli/idstate.o $(LIBCORE)
 
 # t_check stubs dns_*() and fetch_get(): the pure checks are unit-tested,
 # the live ones in tests/integration/check.sh.
-tests/unit/t_check: tests/unit/t_check.c tests/unit/test.h $(CHECK_OBJ) $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CHECK_OBJ) $(LIBCORE) -lpthread
+tests/unit/t_check: tests/unit/t_check.c tests/unit/test.h cli/check.o cli/idstate.o $(LIBCORE)
+	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< cli/check.o cli/idstate.o $(LIBCORE) -lpthread
 
 # Fully static binaries from Debian's static libraries (libunbound.a is
 # built with nettle, gmp and libevent).  glibc warns that getaddrinfo() and
@@ -125,9 +133,9 @@ static/mta-sts.fcgi: fcgi/main.o $(DNS_OBJ) $(LIBCORE)
 	    $(STATIC_QUIET)
 	@test -x $@
 
-static/mta-sts-id: cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) $(LIBCORE)
+static/mta-sts-id: cli/main.o $(CLI_OBJS) $(DNS_OBJ) $(LIBCORE)
 	@mkdir -p static && rm -f $@
-	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CHECK_OBJ) common/fetch.o \
+	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CLI_OBJS) \
 	    $(DNS_OBJ) $(LIBCORE) $(STATIC_SSL_LIBS) $(STATIC_DNS_LIBS) \
 	    -lpthread 2>&1 | \
 	    $(STATIC_QUIET)
@@ -168,9 +176,10 @@ clean:
 	rm -rf static
 
 # Header dependencies, kept coarse on purpose: every object depends on
-# every header in common/.
-$(CORE_OBJS) $(DNS_OBJ) common/dns-dl.o common/fetch.o $(CHECK_OBJ) fcgi/main.o cgi/main.o cli/main.o: \
+# every header in common/, and those in cli/ on cli/'s headers too.
+$(CORE_OBJS) $(DNS_OBJ) common/dns-dl.o fcgi/main.o cgi/main.o: \
     $(wildcard common/*.h)
+cli/main.o $(CLI_OBJS): $(wildcard common/*.h) $(wildcard cli/*.h)
 
 .PHONY: all check clean static install uninstall fuzz
 

@@ -4,6 +4,10 @@
 #   FUZZ_TOP		the top of the tree
 #   FUZZ_HARNESSES	the harness names: tests/fuzz/NAME.c, corpus/NAME/
 #   fuzz_make_var VAR	the value of a variable of the top Makefile
+#   fuzz_extra HARNESS	the cli/ sources (mta-sts-id's own modules, not in
+#			libcore.a) and libraries a harness links besides
+#			libcore.a, as compiler arguments; cli/ is on the
+#			include path of every harness
 #   fuzz_core CC OUTDIR FLAGS...
 #			compile the Makefile's CORE_SRCS (common/ without
 #			dns.c) with CC and FLAGS into OUTDIR/libcore.a; a
@@ -14,12 +18,23 @@
 #			in OUTDIR/obj/*.log.
 
 FUZZ_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-FUZZ_HARNESSES="fuzz_conf fuzz_policy fuzz_request fuzz_mx"
+FUZZ_HARNESSES="fuzz_conf fuzz_policy fuzz_request fuzz_mx fuzz_http fuzz_idstate"
 
 fuzz_make_var() {
 	make -s --no-print-directory -C "$FUZZ_TOP" -f Makefile -f - \
 	    fuzz-print-var FUZZ_VAR="$1" 2>/dev/null \
 	    <<<'fuzz-print-var: ; @echo $($(FUZZ_VAR))'
+}
+
+fuzz_extra() {
+	local ssl
+	case $1 in
+	fuzz_http)
+		ssl=$(fuzz_make_var SSL_LIBS)
+		echo "$FUZZ_TOP/cli/fetch.c ${ssl:--lssl -lcrypto}" ;;
+	fuzz_idstate)
+		echo "$FUZZ_TOP/cli/idstate.c" ;;
+	esac
 }
 
 fuzz_core() {
