@@ -644,9 +644,10 @@ part_outage() {
 # ===========================================================================
 part_timing() {
 	say "9. timing: the lookup budget's second round and the state lock's wait, on the real clock"
-	make -s -C "$REPO" common/libcore.a >/dev/null 2>&1 || true
-	cc "${CFLAGS_H[@]}" -I"$REPO/common" -D_GNU_SOURCE -o "$T/bin/timing" \
-	    "$HERE/timing.c" "$REPO/common/libcore.a" || die "cannot build bench/timing.c"
+	make -s -C "$REPO" common/libcore.a cli/idstate.o >/dev/null 2>&1 || true
+	cc "${CFLAGS_H[@]}" -I"$REPO/common" -I"$REPO/cli" -D_GNU_SOURCE \
+	    -o "$T/bin/timing" "$HERE/timing.c" "$REPO/cli/idstate.o" \
+	    "$REPO/common/libcore.a" || die "cannot build bench/timing.c"
 	mkdir -p "$T/timing"
 	"$T/bin/timing" "$T/timing" >"$OUT/timing.txt" 2>&1 || die "timing: $(cat "$OUT/timing.txt")"
 	R[tim_round2]=$(sed -n 's/.*round2_ms=\([0-9]*\).*/\1/p' "$OUT/timing.txt" | median)

@@ -11,7 +11,8 @@
  *
  * One line per trial, "timing: budget_ms=... round1_ms=... round2_ms=...
  * overhead_ms=..." and "timing: lock_wait_ms=300 waited_ms=...".
- * Build: cc -Icommon -D_GNU_SOURCE -o timing bench/timing.c common/libcore.a
+ * Build: cc -Icommon -Icli -D_GNU_SOURCE -o timing bench/timing.c \
+ *     cli/idstate.o common/libcore.a
  * Run: timing DIR (a scratch directory for the lock).
  */
 #include <stdio.h>
