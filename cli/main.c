@@ -40,6 +40,7 @@
 #include "override.h"
 #include "policy.h"
 #include "resolve.h"
+#include "summary.h"
 #include "xmalloc.h"
 
 /* Exit codes, documented in mta-sts-id.8. */
@@ -67,6 +68,7 @@ struct run {
 	struct fetch_connect_to	 ct[FETCH_CONNECT_TO_MAX];
 	int			 lockfd;	/* -1 until the first domain */
 	int			 lockrc;	/* EXIT_OK, or why it failed */
+	int			 report_days;	/* --days: TLS-RPT window */
 };
 
 static int		check_mode;	/* --check: usage errors exit 3 */
@@ -77,7 +79,7 @@ static const char	usage_text[] =
     "\t[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all\n";
 static const char	check_usage_text[] =
     "usage: mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]\n"
-    "\t[--ca-file FILE] [--connect-to HOST1:PORT1:HOST2:PORT2]\n"
+    "\t[--days N] [--ca-file FILE] [--connect-to HOST1:PORT1:HOST2:PORT2]\n"
     "\tDOMAIN ... | --all\n";
 
 static void __attribute__((noreturn))
@@ -460,6 +462,8 @@ run_check(struct run *run, char (*domains)[HOST_NAME_SIZE], size_t n,
 	env.now = (int64_t)time(NULL);
 	env.timeout_ms = CLI_DNS_TIMEOUT_MS;
 	env.smtp = smtp;
+	env.conf = run->conf;
+	env.report_days = run->report_days;
 	buf_init(&out, CHECK_OUT_MAX);
 	for (i = 0; i < n; i++) {
 		check_report_init(&r[i], domains[i]);
@@ -513,6 +517,8 @@ main(int argc, char *argv[])
 		{ "all",	no_argument,		NULL, 'a' },
 		{ "check",	no_argument,		NULL, 'k' },
 		{ "no-smtp",	no_argument,		NULL, 'S' },
+		{ "report",	no_argument,		NULL, 'R' },
+		{ "days",	required_argument,	NULL, 'D' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct run	 run;
@@ -523,6 +529,7 @@ main(int argc, char *argv[])
 	char		 err[512];
 	size_t		 ndomains = 0, i, j;
 	int		 ch, all = 0, rc = EXIT_OK, drc, nosmtp = 0;
+	int		 report = 0, days = 0;
 
 	memset(&run, 0, sizeof(run));
 	run.format = IDSTATE_FORMAT_ZONE;
@@ -574,12 +581,40 @@ main(int argc, char *argv[])
 		case 'a':
 			all = 1;
 			break;
+		case 'R':
+			report = 1;
+			break;
+		case 'D':
+			if (summary_days_parse(optarg, &days) == -1) {
+				mlog_warnx("--days: expected 1..%d",
+				    SUMMARY_DAYS_MAX);
+				usage();
+			}
+			break;
 		default:
 			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	run.report_days = days > 0 ? days : SUMMARY_DAYS_DEFAULT;
+	if (report) {	/* --report: tlsrpt/summary.c does the rest */
+		if (check_mode || run.rotate || !run.verify || nosmtp ||
+		    run.fopts.ca_file != NULL || run.fopts.nconnect_to > 0) {
+			mlog_warnx("--report takes only -c, --days, --format "
+			    "and --all");
+			return EXIT_USAGE;
+		}
+		if (load_conf(cflag, &run.conf) == -1)
+			return EXIT_CONF;
+		rc = summary_cli(run.conf, all, argc, argv, run.report_days,
+		    fflag);
+		goto out;
+	}
+	if (days > 0 && !check_mode) {
+		mlog_warnx("--days needs --check or --report");
+		usage();
+	}
 	if ((all && argc > 0) || (!all && argc == 0))
 		usage();
 	if (check_mode && (run.rotate || !run.verify)) {

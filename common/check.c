@@ -12,6 +12,7 @@
 #include "idstate.h"
 #include "policy.h"
 #include "rdata.h"
+#include "summary.h"
 #include "xmalloc.h"
 
 #define CHECK_PATH	"/.well-known/mta-sts.txt"
@@ -782,6 +783,12 @@ check_domain(const struct check_env *env, const char *domain,
 		check_tlsrpt_txt(rptname, txt != NULL ? txt :
 		    (char *[]){ NULL }, ntxt, r);
 	}
+
+	/* reports */
+	if (env->conf != NULL)
+		summary_check(env->conf, domain, env->report_days, env->now,
+		    have ? &served : NULL, lrc == IDSTATE_LOAD_OK ? &st : NULL,
+		    r);
 
 	/* starttls */
 	if (env->smtp && mx != NULL)

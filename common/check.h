@@ -24,6 +24,8 @@
  *		with enforce
  *	tlsrpt	one valid "v=TLSRPTv1;" record with rua at _smtp._tls
  *		(RFC 8460); WARNING when absent or invalid
+ *	reports	the TLS-RPT reports stored for the domain (tlsrpt/
+ *		summary.h); only with env->conf
  *	starttls	each live MX host on port 25: STARTTLS offered, TLS
  *		1.2 or newer, a certificate valid for the MX name and not
  *		about to expire (CRITICAL with mode enforce or an unknown
@@ -44,6 +46,7 @@
 #include "host.h"
 
 struct buf;
+struct conf;
 struct dns;
 struct fetch_opts;
 struct idstate;
@@ -93,6 +96,8 @@ struct check_env {
 	int64_t			 now;		/* UTC epoch seconds */
 	int			 timeout_ms;	/* all DNS lookups of a domain */
 	int			 smtp;		/* 1: the starttls check */
+	const struct conf	*conf;		/* borrowed; NULL: no reports */
+	int			 report_days;	/* the reports check's window */
 };
 
 /* An empty report for domain (status OK); free with check_report_clear(). */

@@ -33,6 +33,12 @@ enum conf_key {
 	CONF_KEY_DOMAIN,
 	CONF_KEY_OVERRIDE,
 	CONF_KEY_MX_ALLOW,
+	CONF_KEY_REPORT_DIR,
+	CONF_KEY_REPORT_MAX_COUNT,
+	CONF_KEY_REPORT_MAX_BYTES,
+	CONF_KEY_REPORT_MAX_SIZE,
+	CONF_KEY_REPORT_CRITICAL,
+	CONF_KEY_REPORT_GRACE,
 	CONF_KEY__MAX
 };
 
@@ -50,6 +56,12 @@ const char *const conf_keys[CONF_KEY__MAX + 1] = {
 	"domain",
 	"override",
 	"mx_allow",
+	"report_dir",
+	"report_max_count",
+	"report_max_bytes",
+	"report_max_size",
+	"report_critical",
+	"report_grace",
 	NULL
 };
 
@@ -75,6 +87,12 @@ static const enum conf_scope conf_key_scope[CONF_KEY__MAX] = {
 	CONF_SCOPE_SECTION,	/* domain */
 	CONF_SCOPE_DOMAIN,	/* override */
 	CONF_SCOPE_DOMAIN,	/* mx_allow */
+	CONF_SCOPE_GLOBAL,	/* report_dir */
+	CONF_SCOPE_GLOBAL,	/* report_max_count */
+	CONF_SCOPE_GLOBAL,	/* report_max_bytes */
+	CONF_SCOPE_GLOBAL,	/* report_max_size */
+	CONF_SCOPE_GLOBAL,	/* report_critical */
+	CONF_SCOPE_GLOBAL,	/* report_grace */
 };
 
 static const char *const conf_dnssec_names[CONF_DNSSEC__MAX] = {
@@ -186,6 +204,12 @@ conf_new(void)
 	conf->stale_max = CONF_STALE_MAX_DEFAULT;
 	conf->domains = NULL;
 	conf->ndomains = 0;
+	conf->report_dir = NULL;
+	conf->report_max_count = CONF_REPORT_MAX_COUNT_DEFAULT;
+	conf->report_max_bytes = CONF_REPORT_MAX_BYTES_DEFAULT;
+	conf->report_max_size = CONF_REPORT_MAX_SIZE_DEFAULT;
+	conf->report_critical = CONF_REPORT_CRITICAL_DEFAULT;
+	conf->report_grace = CONF_REPORT_GRACE_DEFAULT;
 	if ((conf->state_dir = xstrdup(CONF_STATE_DIR)) == NULL) {
 		free(conf);
 		return NULL;
@@ -207,6 +231,7 @@ conf_free(struct conf *conf)
 	free(conf->unbound_conf);
 	free(conf->cache_dir);
 	free(conf->state_dir);
+	free(conf->report_dir);
 	for (i = 0; i < conf->ndomains; i++) {
 		free(conf->domains[i].override);
 		free(conf->domains[i].mx_allow);
@@ -500,6 +525,50 @@ conf_seconds(struct conf_parser *p, const char *key, const char *val,
 	return 0;
 }
 
+/*
+ * The TLS-RPT keys (tlsrpt/, mta-sts-tlsrpt(8)): a directory or a number
+ * in its range.  Returns 0, or -1 with err set.
+ */
+static int
+conf_report(struct conf_parser *p, enum conf_key k, const char *val)
+{
+	static const struct {
+		const char	*unit;
+		unsigned long	 min, max;
+	} r[] = {
+		{ "reports", 1, CONF_REPORT_MAX_COUNT_MAX },
+		{ "bytes", 1024, CONF_REPORT_MAX_BYTES_MAX },
+		{ "bytes", 1024, CONF_REPORT_MAX_SIZE_MAX },
+		{ "percent", 0, 100 },
+		{ "seconds", 0, POLICY_MAX_AGE_MAX },
+	};
+	struct conf	*conf = p->conf;
+	unsigned long	*dst[] = { &conf->report_max_count,
+	    &conf->report_max_bytes, &conf->report_max_size,
+	    &conf->report_critical, &conf->report_grace };
+	char		 q[CONF_QUOTE_SIZE];
+	unsigned long	 n = 0;
+	size_t		 i, j, len = strlen(val);
+
+	if (k == CONF_KEY_REPORT_DIR)
+		return conf_set_path(p, val, &conf->report_dir);
+	j = (size_t)(k - CONF_KEY_REPORT_MAX_COUNT);
+	for (i = 0; i < len && len <= 13; i++) {
+		if (val[i] < '0' || val[i] > '9')
+			break;
+		n = n * 10 + (unsigned long)(val[i] - '0');
+	}
+	if (len == 0 || len > 13 || i != len || n < r[j].min ||
+	    n > r[j].max) {
+		conf_err(p, "invalid %s \"%s\" (expected %lu..%lu %s)",
+		    conf_keys[k], conf_quote(q, val), r[j].min, r[j].max,
+		    r[j].unit);
+		return -1;
+	}
+	*dst[j] = n;
+	return 0;
+}
+
 static int
 conf_set(struct conf_parser *p, enum conf_key k, char *val)
 {
@@ -562,6 +631,13 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 		return conf_set_path(p, val, &d->override);
 	case CONF_KEY_MX_ALLOW:
 		return conf_mx_allow(p, val, &d->mx_allow);
+	case CONF_KEY_REPORT_DIR:
+	case CONF_KEY_REPORT_MAX_COUNT:
+	case CONF_KEY_REPORT_MAX_BYTES:
+	case CONF_KEY_REPORT_MAX_SIZE:
+	case CONF_KEY_REPORT_CRITICAL:
+	case CONF_KEY_REPORT_GRACE:
+		return conf_report(p, k, val);
 	case CONF_KEY__MAX:
 		break;
 	}
