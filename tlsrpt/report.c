@@ -235,14 +235,171 @@ report_time_parse(const char *s, int64_t *t)
 	tm.tm_mday = d;
 	tm.tm_hour = h;
 	tm.tm_min = mi;
-	tm.tm_sec = sec;
+	/* A leap second is the last second of its minute here. */
+	tm.tm_sec = sec == 60 ? 59 : sec;
 	if ((e = timegm(&tm)) == (time_t)-1)
 		return -1;
 	/* timegm() normalises 31 February; a real date does not move. */
 	if (tm.tm_mday != d || tm.tm_mon != mo - 1)
 		return -1;
-	*t = (int64_t)e - sign * (oh * 3600 + om * 60);
+	*t = (int64_t)e + (sec == 60) - sign * (oh * 3600 + om * 60);
 	return 0;
+}
+
+/*
+ * What json-c's strict mode lets through and RFC 8259 / I-JSON (RFC 7493,
+ * which RFC 8460 requires) do not: single-quoted strings, bare words
+ * other than true, false and null (NaN, Infinity), raw control characters
+ * in strings, unpaired surrogate escapes.  Also counts the members of
+ * each object, in document order, into counts[] (caller must free), so
+ * that rp_dups() can find duplicate names, which json-c merges silently.
+ * Returns 0, or -1 with the error set.
+ */
+static int
+rp_lex(struct rp *rp, const char *s, size_t len, size_t **counts,
+    size_t *nobj)
+{
+	size_t	 stack[REPORT_MAX_DEPTH + 1], *c = NULL, n = 0, depth = 0;
+	size_t	 i, j, nopen = 0;
+	unsigned int	 u;
+	int		 isobj[REPORT_MAX_DEPTH + 1], hi = 0, x;
+
+	*counts = NULL;
+	*nobj = 0;
+	for (i = 0; i < len; i++)
+		if (s[i] == '{')
+			nopen++;
+	if (nopen > 0 && (c = xcalloc(nopen, sizeof(*c))) == NULL) {
+		rp_err(rp, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '{':
+		case '[':
+			if (depth == REPORT_MAX_DEPTH) {
+				rp_err(rp, "invalid JSON: nested more than %d "
+				    "levels", REPORT_MAX_DEPTH);
+				goto fail;
+			}
+			isobj[depth] = s[i] == '{';
+			stack[depth++] = s[i] == '{' ? n++ : 0;
+			continue;
+		case '}':
+		case ']':
+			if (depth > 0)
+				depth--;
+			continue;
+		case ':':
+			if (depth > 0 && isobj[depth - 1])
+				c[stack[depth - 1]]++;
+			continue;
+		case '\'':
+			rp_err(rp, "invalid JSON at byte %zu: single-quoted "
+			    "string", i);
+			goto fail;
+		case '"':
+			break;
+		default:
+			if ((s[i] >= 'a' && s[i] <= 'z') ||
+			    (s[i] >= 'A' && s[i] <= 'Z')) {
+				for (j = i; j < len && ((s[j] >= 'a' &&
+				    s[j] <= 'z') || (s[j] >= 'A' &&
+				    s[j] <= 'Z')); j++)
+					;
+				/* e and E are a number's exponent. */
+				if ((j - i == 1 && (s[i] == 'e' || s[i] == 'E') &&
+				    i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9') ||
+				    (j - i == 4 && memcmp(s + i, "true", 4) == 0) ||
+				    (j - i == 5 && memcmp(s + i, "false", 5) == 0) ||
+				    (j - i == 4 && memcmp(s + i, "null", 4) == 0)) {
+					i = j - 1;
+					continue;
+				}
+				rp_err(rp, "invalid JSON at byte %zu: bare word "
+				    "\"%.*s\"", i, (int)(j - i > 16 ? 16 : j - i),
+				    s + i);
+				goto fail;
+			}
+			continue;
+		}
+		/* A string: from the quote at i to the closing one. */
+		for (i++; i < len && s[i] != '"'; i++) {
+			if ((unsigned char)s[i] < 0x20) {
+				rp_err(rp, "invalid JSON at byte %zu: control "
+				    "character in a string", i);
+				goto fail;
+			}
+			if (s[i] == '\\' && i + 5 < len && s[i + 1] == 'u') {
+				for (u = 0, j = i + 2; j < i + 6; j++) {
+					x = s[j] | 0x20;
+					if (s[j] >= '0' && s[j] <= '9')
+						u = u << 4 | (unsigned)(s[j] - '0');
+					else if (x >= 'a' && x <= 'f')
+						u = u << 4 | (unsigned)(x - 'a' + 10);
+					else
+						u = 0;	/* json-c says why */
+				}
+				if (u >= 0xd800 && u <= 0xdbff && !hi)
+					hi = 1;
+				else if (u >= 0xdc00 && u <= 0xdfff && hi)
+					hi = 0;
+				else if (hi || (u >= 0xd800 && u <= 0xdfff))
+					goto surrogate;
+				i += 5;
+				continue;
+			}
+			if (hi)
+				goto surrogate;
+			if (s[i] == '\\')
+				i++;
+		}
+		if (hi)
+			goto surrogate;
+	}
+	*counts = c;
+	*nobj = n;
+	return 0;
+ surrogate:
+	rp_err(rp, "invalid JSON at byte %zu: unpaired UTF-16 surrogate", i);
+ fail:
+	free(c);
+	return -1;
+}
+
+/*
+ * 1 when every object of the tree under o, in document order from index
+ * *k, has as many members as rp_lex() counted: json-c keeps one member
+ * per name, so a shortfall means a duplicate name.
+ */
+static int
+rp_dups(struct json_object *o, const size_t *counts, size_t nobj, size_t *k)
+{
+	size_t	 i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_object:
+		if (*k >= nobj || counts[(*k)++] !=
+		    (size_t)json_object_object_length(o))
+			return 0;
+		{
+			json_object_object_foreach(o, key, val) {
+				(void)key;
+				if (!rp_dups(val, counts, nobj, k))
+					return 0;
+			}
+		}
+		return 1;
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			if (!rp_dups(json_object_array_get_idx(o, i), counts,
+			    nobj, k))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
 }
 
 static int
@@ -413,7 +570,7 @@ report_parse(const char *json, size_t len, struct report *r, char *err,
 	struct json_tokener	*tok;
 	struct json_object	*top = NULL;
 	enum json_tokener_error	 jerr;
-	size_t			 end;
+	size_t			 end, *counts = NULL, nobj = 0, k = 0;
 	int			 rc = -1;
 
 	report_clear(r);
@@ -429,8 +586,11 @@ report_parse(const char *json, size_t len, struct report *r, char *err,
 		rp_err(&rp, "NUL byte in the JSON text");
 		return -1;
 	}
+	if (rp_lex(&rp, json, len, &counts, &nobj) == -1)
+		return -1;
 	if ((tok = json_tokener_new_ex(REPORT_MAX_DEPTH)) == NULL) {
 		rp_err(&rp, "out of memory");
+		free(counts);
 		return -1;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
@@ -455,8 +615,14 @@ report_parse(const char *json, size_t len, struct report *r, char *err,
 			    "byte %zu", end);
 			goto out;
 		}
+	if (!rp_dups(top, counts, nobj, &k)) {
+		rp_err(&rp, "invalid JSON: a member name appears twice in one "
+		    "object (I-JSON, RFC 7493)");
+		goto out;
+	}
 	rc = rp_report(&rp, top, r);
  out:
+	free(counts);
 	if (top != NULL)
 		(void)json_object_put(top);
 	json_tokener_free(tok);
