@@ -25,7 +25,7 @@
  *	report_dir	global		TLS-RPT reports (state_dir/tlsrpt)
  *	report_max_count global		1..1000000 reports kept (10000)
  *	report_max_bytes global		1024..2^40 bytes kept (256 MiB)
- *	report_max_size	global		1024..64 MiB, one report (4 MiB)
+ *	report_max_size	global		1024..64 MiB, one report (10 MiB)
  *	report_critical	global		0..100 percent failed sessions (5)
  *	report_grace	global		0..31557600 seconds (259200)
  *
@@ -66,7 +66,7 @@
 #define CONF_REPORT_MAX_COUNT_MAX	1000000UL
 #define CONF_REPORT_MAX_BYTES_DEFAULT	(256UL * 1024 * 1024)
 #define CONF_REPORT_MAX_BYTES_MAX	1099511627776UL
-#define CONF_REPORT_MAX_SIZE_DEFAULT	(4UL * 1024 * 1024)
+#define CONF_REPORT_MAX_SIZE_DEFAULT	(10UL * 1024 * 1024)
 #define CONF_REPORT_MAX_SIZE_MAX	(64UL * 1024 * 1024)
 #define CONF_REPORT_CRITICAL_DEFAULT	5UL
 #define CONF_REPORT_GRACE_DEFAULT	259200UL

@@ -663,6 +663,7 @@ int
 main(void)
 {
 	struct conf	*conf;
+	char		 cmd[128];
 
 	t_suite = "tlsrpt";
 	test_parse_good();
@@ -677,12 +678,14 @@ main(void)
 	}
 	conf->report_dir = xstrdup(dir);
 	test_store(conf);
-	(void)system("rm -f /tmp/t_tlsrpt.*/0*");
+	(void)snprintf(cmd, sizeof(cmd), "rm -f %s/0*", dir);
+	(void)system(cmd);
 	test_summary(conf);
 	/* A directory owned by someone else is refused. */
 	if (geteuid() == 0)
 		t_unprivileged(test_store_unwritable, conf);
 	conf_free(conf);
-	(void)system("rm -rf /tmp/t_tlsrpt.??????");
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	(void)system(cmd);
 	return t_done();
 }
