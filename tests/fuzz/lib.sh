@@ -3,6 +3,10 @@
 #
 #   FUZZ_TOP		the top of the tree
 #   FUZZ_HARNESSES	the harness names: tests/fuzz/NAME.c, corpus/NAME/
+#   fuzz_srcs NAME	sources and -I flags a harness needs beyond
+#			libcore.a (the tlsrpt/ modules), as compiler words
+#   fuzz_libs NAME	the libraries those need (pkg-config), for after
+#			libcore.a on the link line
 #   fuzz_make_var VAR	the value of a variable of the top Makefile
 #   fuzz_core CC OUTDIR FLAGS...
 #			compile the Makefile's CORE_SRCS (common/ without
@@ -14,7 +18,21 @@
 #			in OUTDIR/obj/*.log.
 
 FUZZ_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-FUZZ_HARNESSES="fuzz_conf fuzz_policy fuzz_request fuzz_mx"
+FUZZ_HARNESSES="fuzz_conf fuzz_policy fuzz_request fuzz_mx fuzz_report fuzz_mime"
+
+fuzz_srcs() {
+	case $1 in
+	fuzz_report) echo "-I$FUZZ_TOP/tlsrpt $(pkg-config --cflags json-c zlib) $FUZZ_TOP/tlsrpt/report.c $FUZZ_TOP/tlsrpt/gz.c" ;;
+	fuzz_mime) echo "-I$FUZZ_TOP/tlsrpt $(pkg-config --cflags gmime-3.0) $FUZZ_TOP/tlsrpt/mime.c" ;;
+	esac
+}
+
+fuzz_libs() {
+	case $1 in
+	fuzz_report) pkg-config --libs json-c zlib ;;
+	fuzz_mime) pkg-config --libs gmime-3.0 ;;
+	esac
+}
 
 fuzz_make_var() {
 	make -s --no-print-directory -C "$FUZZ_TOP" -f Makefile -f - \

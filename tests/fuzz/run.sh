@@ -67,7 +67,8 @@ for h in $HARNESSES; do
 	fi
 	# shellcheck disable=SC2086
 	if ! "$CLANG" $CFLAGS_FUZZ -fsanitize=fuzzer -o "$T/$h" "$src" \
-	    "$T/core/libcore.a" >"$T/$h.build" 2>&1; then
+	    $(fuzz_srcs "$h") "$T/core/libcore.a" $(fuzz_libs "$h") \
+	    >"$T/$h.build" 2>&1; then
 		cat "$T/$h.build" >&2
 		exit 2
 	fi

@@ -51,8 +51,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 for h in $FUZZ_HARNESSES; do
 	corpus=$TOP/tests/fuzz/corpus/$h
+	# shellcheck disable=SC2046	# one compiler word each
 	if ! "$CC" "${FLAGS[@]}" -o "$T/$h" "$TOP/tests/fuzz/replay.c" \
-	    "$TOP/tests/fuzz/$h.c" "$T/core/libcore.a" >"$T/$h.build" 2>&1; then
+	    "$TOP/tests/fuzz/$h.c" $(fuzz_srcs "$h") "$T/core/libcore.a" \
+	    $(fuzz_libs "$h") >"$T/$h.build" 2>&1; then
 		fail "replay $h: build ($san_note)" \
 		    "$(head -20 "$T/$h.build")"
 		continue
