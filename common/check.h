@@ -25,7 +25,8 @@
  *	tlsrpt	one valid "v=TLSRPTv1;" record with rua at _smtp._tls
  *		(RFC 8460); WARNING when absent or invalid
  *	reports	the TLS-RPT reports stored for the domain (tlsrpt/
- *		summary.h); only with env->conf
+ *		summary.h); only with env->conf and when its report_dir
+ *		exists
  *	starttls	each live MX host on port 25: STARTTLS offered, TLS
  *		1.2 or newer, a certificate valid for the MX name and not
  *		about to expire (CRITICAL with mode enforce or an unknown

@@ -1,6 +1,9 @@
 /*
  * summary: see summary.h.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -548,19 +551,22 @@ summary_check(const struct conf *conf, const char *domain, int days,
 	const struct summary_mx		*wmx = NULL;
 	const struct summary_result	*wres = NULL;
 	struct summary			 s;
+	struct stat			 sb;
 	enum check_sev			 sev;
 	char				 err[512], dir[STORE_PATH_SIZE];
 	uint64_t			 total, tenths;
 	int64_t				 age, span;
 	size_t				 i, j;
 
+	/* No report directory: TLS-RPT intake is not set up here. */
+	if (store_dir(conf, dir, sizeof(dir)) == -1 ||
+	    (stat(dir, &sb) == -1 && errno == ENOENT))
+		return;
 	if (summary_collect(conf, &domain, 1, days, now, &s, err,
 	    sizeof(err)) == -1) {
 		check_add(r, CHECK_UNKNOWN, "reports", "%s", err);
 		return;
 	}
-	if (store_dir(conf, dir, sizeof(dir)) == -1)
-		(void)snprintf(dir, sizeof(dir), "report_dir");
 	d = &s.d[0];
 	total = summary_add(d->ok, d->failed);
 	if (d->reports == 0) {

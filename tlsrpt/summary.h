@@ -112,7 +112,8 @@ int	summary_cli(const struct conf *conf, int all, int argc,
 	    char *const *argv, int days, const char *format);
 
 /*
- * The "reports" finding of --check for domain over the last days days:
+ * The "reports" finding of --check for domain over the last days days,
+ * added only when the report directory exists (TLS-RPT intake is set up):
  * WARNING when sessions failed, CRITICAL when at least report_critical
  * percent of them did; WARNING when there is no report and the policy
  * (st, NULL: no state) was issued more than report_grace seconds ago;

@@ -318,4 +318,6 @@ check "no failures, mode testing served" "$T/ckclean.conf" secure.example \
     "  OK reports: mode testing for 1 day, 1200 sessions from 1 reporter, 0 failures: ready to enforce"
 check "no reports, no state" "$T/ckclean.conf" cnametxt.example \
     "  WARNING reports: no TLS-RPT report in $T/clean for the last 7 days: check the rua of _smtp._tls.cnametxt.example and the report intake"
+ckconf "$T/cknone.conf" "$T/no-such-dir"
+check "no report_dir: no reports finding" "$T/cknone.conf" secure.example ""
 exit 0
