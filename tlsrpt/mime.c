@@ -99,7 +99,8 @@ mime_visit(GMimeObject *parent, GMimeObject *obj, gpointer arg)
 		g_object_unref(mem);
 		return;
 	}
-	memcpy(p->data, ba->data, len);
+	if (len > 0)	/* an empty part has no data pointer */
+		memcpy(p->data, ba->data, len);
 	p->data[len] = '\0';
 	p->len = len;
 	type = ct != NULL ? g_mime_content_type_get_mime_type(ct) : NULL;
