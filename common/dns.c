@@ -1,8 +1,11 @@
 #include <sys/types.h>
 
+#include <pthread.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +118,7 @@ dns_load(char *err, size_t errlen)
  * query belongs to a running dns_run(); once dns_run() gives up on it and
  * ub_cancel() cannot guarantee that no callback follows, the record is
  * "abandoned": q is NULL, it sits on dns->abandoned, and the callback (which
- * may run during a later request's dns_run) frees it.
+ * may come during a later dns_run) frees it.
  */
 struct dns_pending {
 	struct dns_pending	*next;
@@ -125,9 +128,23 @@ struct dns_pending {
 	int			 done;
 };
 
+/*
+ * Threads: libunbound resolves in its own worker thread and hands answers
+ * back through ub_fd().  Our service thread (dns_service) is the only one
+ * that calls ub_process(), so every callback runs there, under mu; any
+ * number of callers may sit in dns_run() at once, each waiting on cv for
+ * its own queries.  Lock order: mu, then libunbound's internal locks
+ * (ub_resolve_async, ub_cancel); the callback is called by ub_process()
+ * with none of libunbound's locks held.
+ */
 struct dns {
 	struct ub_ctx		*ctx;
-	struct dns_pending	*abandoned;
+	struct dns_pending	*abandoned;	/* under mu */
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;		/* a query finished */
+	pthread_t		 thread;
+	int			 running;	/* thread started */
+	int			 wake[2];	/* dns_free() -> dns_service() */
 };
 
 /* Set the reason text: prefix followed by msg. */
@@ -135,6 +152,88 @@ static void
 dns_why(struct dns_result *res, const char *prefix, const char *msg)
 {
 	(void)snprintf(res->why, sizeof(res->why), "%s%s", prefix, msg);
+}
+
+/* The mutex, the condition (on the monotonic clock) and the wake pipe. */
+static int
+dns_sync_init(struct dns *dns)
+{
+	pthread_condattr_t	 ca;
+	int			 rc;
+
+	if ((rc = pthread_mutex_init(&dns->mu, NULL)) != 0) {
+		errno = rc;
+		return -1;
+	}
+	if ((rc = pthread_condattr_init(&ca)) != 0 ||
+	    (rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) != 0 ||
+	    (rc = pthread_cond_init(&dns->cv, &ca)) != 0) {
+		(void)pthread_mutex_destroy(&dns->mu);
+		errno = rc;
+		return -1;
+	}
+	(void)pthread_condattr_destroy(&ca);
+	if (pipe2(dns->wake, O_CLOEXEC) == -1) {
+		(void)pthread_cond_destroy(&dns->cv);
+		(void)pthread_mutex_destroy(&dns->mu);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The service thread: deliver libunbound's answers (callbacks run here)
+ * until dns_free() writes to the wake pipe.
+ */
+static void *
+dns_service(void *arg)
+{
+	struct dns	*dns = arg;
+	struct pollfd	 pfd[2];
+	int		 rc;
+
+	pfd[0].fd = ub_fd(dns->ctx);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = dns->wake[0];
+	pfd[1].events = POLLIN;
+	for (;;) {
+		pfd[0].revents = pfd[1].revents = 0;
+		rc = poll(pfd, 2, -1);
+		if (rc == -1 && errno != EINTR) {
+			mlog_warn("dns: poll");
+			(void)usleep(10000);	/* never spin */
+			continue;
+		}
+		if (pfd[1].revents != 0)
+			break;
+		if (pfd[0].revents != 0 && (rc = ub_process(dns->ctx)) != 0)
+			mlog_warnx("dns: %s", ub_strerror(rc));
+	}
+	return NULL;
+}
+
+/* Start the service thread, every signal blocked in it. */
+static int
+dns_start(struct dns *dns, char *err, size_t errlen)
+{
+	sigset_t	 all, old;
+	int		 rc;
+
+	if (ub_fd(dns->ctx) == -1) {
+		(void)snprintf(err, errlen, "resolver: no result channel");
+		return -1;
+	}
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&dns->thread, NULL, dns_service, dns);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		(void)snprintf(err, errlen, "resolver thread: %s",
+		    strerror(rc));
+		return -1;
+	}
+	dns->running = 1;
+	return 0;
 }
 
 struct dns *
@@ -149,6 +248,12 @@ dns_new(const struct conf *conf, char *err, size_t errlen)
 		return NULL;
 	if ((dns = xcalloc(1, sizeof(*dns))) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	dns->wake[0] = dns->wake[1] = -1;
+	if (dns_sync_init(dns) == -1) {
+		(void)snprintf(err, errlen, "resolver: %s", strerror(errno));
+		free(dns);
 		return NULL;
 	}
 	if ((dns->ctx = ub_ctx_create()) == NULL) {
@@ -229,6 +334,8 @@ dns_new(const struct conf *conf, char *err, size_t errlen)
 				goto fail;
 			}
 	}
+	if (dns_start(dns, err, errlen) == -1)
+		goto fail;
 	return dns;
  fail:
 	dns_free(dns);
@@ -242,6 +349,10 @@ dns_free(struct dns *dns)
 
 	if (dns == NULL)
 		return;
+	if (dns->running) {
+		(void)write(dns->wake[1], "x", 1);
+		(void)pthread_join(dns->thread, NULL);
+	}
 	/* ub_ctx_delete() drops outstanding queries without callbacks. */
 	if (dns->ctx != NULL)
 		ub_ctx_delete(dns->ctx);
@@ -249,6 +360,12 @@ dns_free(struct dns *dns)
 		next = p->next;
 		free(p);
 	}
+	if (dns->wake[0] != -1)
+		(void)close(dns->wake[0]);
+	if (dns->wake[1] != -1)
+		(void)close(dns->wake[1]);
+	(void)pthread_cond_destroy(&dns->cv);
+	(void)pthread_mutex_destroy(&dns->mu);
 	free(dns);
 }
 
@@ -313,14 +430,17 @@ dns_fill(struct dns_result *res, int err, struct ub_result *r)
 	dns_why(res, "", "out of memory");
 }
 
+/* Runs in the service thread, from ub_process(). */
 static void
 dns_callback(void *arg, int err, struct ub_result *r)
 {
 	struct dns_pending	 *p = arg, **pp;
+	struct dns		 *dns = p->dns;
 
+	(void)pthread_mutex_lock(&dns->mu);
 	if (p->q == NULL) {
 		/* Abandoned by an earlier dns_run(): just clean up. */
-		for (pp = &p->dns->abandoned; *pp != NULL; pp = &(*pp)->next)
+		for (pp = &dns->abandoned; *pp != NULL; pp = &(*pp)->next)
 			if (*pp == p) {
 				*pp = p->next;
 				break;
@@ -329,17 +449,27 @@ dns_callback(void *arg, int err, struct ub_result *r)
 	} else {
 		dns_fill(&p->q->res, err, r);
 		p->done = 1;
+		(void)pthread_cond_broadcast(&dns->cv);
 	}
+	(void)pthread_mutex_unlock(&dns->mu);
 	if (r != NULL)
 		ub_resolve_free(r);
+}
+
+/* deadline_ms (on clock_ms()'s clock) as an absolute timespec. */
+static void
+dns_abstime(long long deadline_ms, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(deadline_ms / 1000);
+	ts->tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
 }
 
 void
 dns_run(struct dns *dns, struct dns_query *q, size_t n, int timeout_ms)
 {
 	struct dns_pending	**pend;
-	struct pollfd		  pfd;
-	long long		  deadline, left;
+	struct timespec		  ts;
+	long long		  deadline;
 	size_t			  i, waiting;
 	int			  rc;
 
@@ -353,7 +483,9 @@ dns_run(struct dns *dns, struct dns_query *q, size_t n, int timeout_ms)
 		return;
 	}
 	deadline = clock_ms() + timeout_ms;
+	dns_abstime(deadline, &ts);
 	waiting = 0;
+	(void)pthread_mutex_lock(&dns->mu);
 	for (i = 0; i < n; i++) {
 		if ((pend[i] = xcalloc(1, sizeof(**pend))) == NULL) {
 			dns_why(&q[i].res, "", "out of memory");
@@ -373,24 +505,13 @@ dns_run(struct dns *dns, struct dns_query *q, size_t n, int timeout_ms)
 		waiting++;
 	}
 
-	while (waiting > 0 && (left = deadline - clock_ms()) > 0) {
-		pfd.fd = ub_fd(dns->ctx);
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (pfd.fd == -1)
-			break;
-		rc = poll(&pfd, 1, (int)left);
-		if (rc == -1 && errno != EINTR) {
-			mlog_warn("dns: poll");
-			break;
-		}
-		if (rc > 0 && (rc = ub_process(dns->ctx)) != 0) {
-			mlog_warnx("dns: %s", ub_strerror(rc));
-			break;
-		}
+	while (waiting > 0) {
+		rc = pthread_cond_timedwait(&dns->cv, &dns->mu, &ts);
 		for (waiting = 0, i = 0; i < n; i++)
 			if (pend[i] != NULL && !pend[i]->done)
 				waiting++;
+		if (rc == ETIMEDOUT)
+			break;
 	}
 
 	for (i = 0; i < n; i++) {
@@ -410,5 +531,6 @@ dns_run(struct dns *dns, struct dns_query *q, size_t n, int timeout_ms)
 			dns->abandoned = pend[i];
 		}
 	}
+	(void)pthread_mutex_unlock(&dns->mu);
 	free(pend);
 }

@@ -12,6 +12,11 @@
  * batch is bounded by one deadline: a query still unanswered when the
  * deadline passes is cancelled and reported as DNS_TEMPFAIL.  That is what
  * keeps a request with dead authoritative servers answering in time.
+ *
+ * A context may be shared by threads: dns_run() may be called from any
+ * number of threads at once (a service thread of the context delivers
+ * every answer).  dns_new() and dns_free() are not concurrent with
+ * anything else on the same context.
  */
 #ifndef DNS_H
 #define DNS_H

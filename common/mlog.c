@@ -9,8 +9,9 @@
 
 static const char	*log_progname = "mta-sts";
 static int		 log_debugging;
-static void		(*log_writer)(const char *, void *);
-static void		*log_writer_arg;
+/* Per thread: each FastCGI worker thread logs to its own request. */
+static __thread void	(*log_writer)(const char *, void *);
+static __thread void	*log_writer_arg;
 
 void
 mlog_init(const char *progname, int debug)

@@ -14,8 +14,9 @@
 void	mlog_init(const char *progname, int debug);
 
 /*
- * Send finished lines (without newline) to fn instead of stderr; fn NULL
- * restores stderr.  arg is passed through unchanged.
+ * Send the calling thread's finished lines (without newline) to fn instead
+ * of stderr; fn NULL restores stderr.  arg is passed through unchanged.
+ * Other threads keep their own writer.
  */
 void	mlog_set_writer(void (*fn)(const char *line, void *arg), void *arg);
 
