@@ -209,4 +209,37 @@ else
 	fail "lighttpd and the intake program it started all stopped" "$left"
 fi
 web_check_sanitizer "no sanitizer report in the server logs" "$T/l/logs"
+
+# The same program as a plain CGI (no FastCGI socket on fd 0): the exact
+# bytes of its answers, run as www-data as a web server would.
+# cgi NAME WANT_FILE BODY_FILE VAR=VALUE...
+cgi() {
+	local name=$1 want=$2 body=$3
+	shift 3
+	setpriv --reuid=www-data --regid=www-data --clear-groups \
+	    env -i MTA_STS_CONF="$P/mta-sts.conf" "$@" "$P/mta-sts-tlsrpt.cgi" \
+	    <"$body" >"$T/cgi.out" 2>"$T/cgi.err"
+	same_bytes "CGI: $name" "$T/cgi.out" "$want"
+}
+rpt_small "$T/in/cgi.json" cgi-one 1
+n=$(stat -c %s "$T/in/cgi.json")
+f="$(printf '%011d' "$(date -u -d 'today 00:00 1 days ago' +%s)")-cgi-one.json"
+printf 'Status: 201 Created\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n\r\nstored cgi-one from Small Reporter (%s)\n' "$f" >"$T/want"
+cgi "a report, 201" "$T/want" "$T/in/cgi.json" REQUEST_METHOD=POST \
+    CONTENT_TYPE=application/tlsrpt+json CONTENT_LENGTH="$n"
+printf 'Status: 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n\r\nbody shorter than its Content-Length\n' >"$T/want"
+cgi "a body shorter than Content-Length, 400" "$T/want" "$T/in/cgi.json" \
+    REQUEST_METHOD=POST CONTENT_TYPE=application/tlsrpt+json CONTENT_LENGTH=$((n + 10))
+printf 'Status: 411 Length Required\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n\r\na Content-Length is required\n' >"$T/want"
+cgi "no Content-Length, 411" "$T/want" "$T/in/cgi.json" REQUEST_METHOD=POST \
+    CONTENT_TYPE=application/tlsrpt+json
+printf 'Status: 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n\r\ninvalid Content-Length\n' >"$T/want"
+cgi "Content-Length -1, 400" "$T/want" "$T/in/cgi.json" REQUEST_METHOD=POST \
+    CONTENT_TYPE=application/tlsrpt+json CONTENT_LENGTH=-1
+printf 'Status: 405 Method Not Allowed\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nAllow: POST\r\n\r\nTLS-RPT reports are POSTed (RFC 8460 section 5.3)\n' >"$T/want"
+cgi "HEAD, 405" "$T/want" /dev/null REQUEST_METHOD=HEAD
+printf 'Status: 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n\r\nmisconfigured server\n' >"$T/want"
+env -i MTA_STS_CONF="$P/mta-sts.conf" REQUEST_METHOD=POST "$P/mta-sts-tlsrpt.cgi" \
+    </dev/null >"$T/cgi.out" 2>"$T/cgi.err"
+same_bytes "CGI: run as root, 500" "$T/cgi.out" "$T/want"
 exit 0
