@@ -188,13 +188,12 @@ summary_one(const struct report *r, void *arg)
 {
 	struct summary	*s = arg;
 	size_t		 i;
-	ssize_t		 k;
 
 	if (s->all)
 		for (i = 0; i < r->np; i++)
-			if ((k = summary_slot((void **)&s->d, &s->nd,
-			    sizeof(*s->d), HOST_NAME_SIZE, SUMMARY_MAX_DOMAINS,
-			    r->p[i].domain)) == -1)
+			if (summary_slot((void **)&s->d, &s->nd, sizeof(*s->d),
+			    HOST_NAME_SIZE, SUMMARY_MAX_DOMAINS,
+			    r->p[i].domain) == -1)
 				return -1;
 	for (i = 0; i < s->nd; i++)
 		if (summary_report(&s->d[i], r) == -1)
