@@ -38,7 +38,7 @@ DEFS		 = -DCONF_DEFAULT_PATH='"$(SYSCONFDIR)/mta-sts.conf"' \
 ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -Itlsrpt -D_GNU_SOURCE
 
 # Everything in common/ except dns.c, the only file that needs libunbound.
-CORE_SRCS	 = common/buf.c common/cgiio.c common/clock.c common/xmalloc.c common/mlog.c common/host.c \
+CORE_SRCS	 = common/lookup.c common/buf.c common/cgiio.c common/clock.c common/xmalloc.c common/mlog.c common/host.c \
 		   common/policy.c common/override.c common/conf.c \
 		   common/rdata.c common/anchor.c common/dnsresult.c common/cache.c \
 		   common/resolve.c common/idstate.c \

@@ -30,6 +30,11 @@ enum conf_key {
 	CONF_KEY_STATE_DIR,
 	CONF_KEY_CACHE_MAX_TTL,
 	CONF_KEY_STALE_MAX,
+	CONF_KEY_FAIL_TTL,
+	CONF_KEY_THREADS,
+	CONF_KEY_MAX_LOOKUPS,
+	CONF_KEY_CACHE_SIZE,
+	CONF_KEY_CACHE_DIR_MAX,
 	CONF_KEY_DOMAIN,
 	CONF_KEY_OVERRIDE,
 	CONF_KEY_MX_ALLOW,
@@ -53,6 +58,11 @@ const char *const conf_keys[CONF_KEY__MAX + 1] = {
 	"state_dir",
 	"cache_max_ttl",
 	"stale_max",
+	"fail_ttl",
+	"threads",
+	"max_lookups",
+	"cache_size",
+	"cache_dir_max",
 	"domain",
 	"override",
 	"mx_allow",
@@ -84,6 +94,11 @@ static const enum conf_scope conf_key_scope[CONF_KEY__MAX] = {
 	CONF_SCOPE_GLOBAL,	/* state_dir */
 	CONF_SCOPE_GLOBAL,	/* cache_max_ttl */
 	CONF_SCOPE_GLOBAL,	/* stale_max */
+	CONF_SCOPE_GLOBAL,	/* fail_ttl */
+	CONF_SCOPE_GLOBAL,	/* threads */
+	CONF_SCOPE_GLOBAL,	/* max_lookups */
+	CONF_SCOPE_GLOBAL,	/* cache_size */
+	CONF_SCOPE_GLOBAL,	/* cache_dir_max */
 	CONF_SCOPE_SECTION,	/* domain */
 	CONF_SCOPE_DOMAIN,	/* override */
 	CONF_SCOPE_DOMAIN,	/* mx_allow */
@@ -202,6 +217,11 @@ conf_new(void)
 	conf->cache_dir = NULL;
 	conf->cache_max_ttl = CONF_CACHE_MAX_TTL_DEFAULT;
 	conf->stale_max = CONF_STALE_MAX_DEFAULT;
+	conf->fail_ttl = CONF_FAIL_TTL_DEFAULT;
+	conf->threads = CONF_THREADS_DEFAULT;
+	conf->max_lookups = CONF_MAX_LOOKUPS_DEFAULT;
+	conf->cache_size = CONF_CACHE_SIZE_DEFAULT;
+	conf->cache_dir_max = CONF_CACHE_DIR_MAX_DEFAULT;
 	conf->domains = NULL;
 	conf->ndomains = 0;
 	conf->report_dir = NULL;
@@ -525,48 +545,93 @@ conf_seconds(struct conf_parser *p, const char *key, const char *val,
 	return 0;
 }
 
-/*
- * The TLS-RPT keys (tlsrpt/, mta-sts-tlsrpt(8)): a directory or a number
- * in its range.  Returns 0, or -1 with err set.
- */
+/* A count, min..max, for the key named key. */
 static int
-conf_report(struct conf_parser *p, enum conf_key k, const char *val)
+conf_count(struct conf_parser *p, const char *key, const char *val,
+    unsigned long min, unsigned long max, unsigned long *dst)
 {
-	static const struct {
-		const char	*unit;
-		unsigned long	 min, max;
-	} r[] = {
-		{ "reports", 1, CONF_REPORT_MAX_COUNT_MAX },
-		{ "bytes", 1024, CONF_REPORT_MAX_BYTES_MAX },
-		{ "bytes", 1024, CONF_REPORT_MAX_SIZE_MAX },
-		{ "percent", 0, 100 },
-		{ "seconds", 0, POLICY_MAX_AGE_MAX },
-	};
-	struct conf	*conf = p->conf;
-	unsigned long	*dst[] = { &conf->report_max_count,
-	    &conf->report_max_bytes, &conf->report_max_size,
-	    &conf->report_critical, &conf->report_grace };
 	char		 q[CONF_QUOTE_SIZE];
 	unsigned long	 n = 0;
-	size_t		 i, j, len = strlen(val);
+	size_t		 i, len = strlen(val);
 
-	if (k == CONF_KEY_REPORT_DIR)
-		return conf_set_path(p, val, &conf->report_dir);
-	j = (size_t)(k - CONF_KEY_REPORT_MAX_COUNT);
-	for (i = 0; i < len && len <= 13; i++) {
+	for (i = 0; i < len && len <= 10; i++) {
 		if (val[i] < '0' || val[i] > '9')
 			break;
 		n = n * 10 + (unsigned long)(val[i] - '0');
 	}
-	if (len == 0 || len > 13 || i != len || n < r[j].min ||
-	    n > r[j].max) {
-		conf_err(p, "invalid %s \"%s\" (expected %lu..%lu %s)",
-		    conf_keys[k], conf_quote(q, val), r[j].min, r[j].max,
-		    r[j].unit);
+	if (len == 0 || len > 10 || i != len || n < min || n > max) {
+		conf_err(p, "invalid %s \"%s\" (expected %lu..%lu)", key,
+		    conf_quote(q, val), min, max);
 		return -1;
 	}
-	*dst[j] = n;
+	*dst = n;
 	return 0;
+}
+
+/* A size in bytes with an optional K or M suffix (powers of 1024). */
+static int
+conf_size(struct conf_parser *p, const char *key, const char *val,
+    unsigned long min, unsigned long max, unsigned long *dst)
+{
+	char		 q[CONF_QUOTE_SIZE];
+	unsigned long	 n = 0, unit = 1;
+	size_t		 i, len = strlen(val);
+
+	for (i = 0; i < len && i < 10; i++) {
+		if (val[i] < '0' || val[i] > '9')
+			break;
+		n = n * 10 + (unsigned long)(val[i] - '0');
+	}
+	if (i + 1 == len && (val[i] == 'K' || val[i] == 'k'))
+		unit = 1024;
+	else if (i + 1 == len && (val[i] == 'M' || val[i] == 'm'))
+		unit = 1024 * 1024;
+	else if (i != len)
+		i = 0;
+	if (i == 0 || n > max / unit || n * unit < min) {
+		conf_err(p, "invalid %s \"%s\" (expected %luK..%luM bytes, "
+		    "for example 16M)", key, conf_quote(q, val), min / 1024,
+		    max / (1024 * 1024));
+		return -1;
+	}
+	*dst = n * unit;
+	return 0;
+}
+
+/*
+ * The TLS-RPT keys (tlsrpt/, mta-sts-tlsrpt(8)): a directory, sizes in
+ * bytes (K and M suffixes allowed), a count, a percentage, seconds.
+ * Returns 0, or -1 with err set.
+ */
+static int
+conf_report(struct conf_parser *p, enum conf_key k, const char *val)
+{
+	struct conf	*conf = p->conf;
+	char		 q[CONF_QUOTE_SIZE];
+
+	switch (k) {
+	case CONF_KEY_REPORT_DIR:
+		return conf_set_path(p, val, &conf->report_dir);
+	case CONF_KEY_REPORT_MAX_COUNT:
+		return conf_count(p, conf_keys[k], val, 1,
+		    CONF_REPORT_MAX_COUNT_MAX, &conf->report_max_count);
+	case CONF_KEY_REPORT_MAX_BYTES:
+		return conf_size(p, conf_keys[k], val, 1024,
+		    CONF_REPORT_MAX_BYTES_MAX, &conf->report_max_bytes);
+	case CONF_KEY_REPORT_MAX_SIZE:
+		return conf_size(p, conf_keys[k], val, 1024,
+		    CONF_REPORT_MAX_SIZE_MAX, &conf->report_max_size);
+	case CONF_KEY_REPORT_CRITICAL:
+		return conf_count(p, conf_keys[k], val, 0, 100,
+		    &conf->report_critical);
+	case CONF_KEY_REPORT_GRACE:
+		return conf_seconds(p, conf_keys[k], val, POLICY_MAX_AGE_MAX,
+		    &conf->report_grace);
+	default:
+		break;
+	}
+	conf_err(p, "internal error: key \"%s\"", conf_quote(q, conf_keys[k]));
+	return -1;
 }
 
 static int
@@ -624,6 +689,21 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 	case CONF_KEY_STALE_MAX:
 		return conf_seconds(p, "stale_max", val, POLICY_MAX_AGE_MAX,
 		    &conf->stale_max);
+	case CONF_KEY_FAIL_TTL:
+		return conf_count(p, "fail_ttl", val, 1, CONF_FAIL_TTL_MAX,
+		    &conf->fail_ttl);
+	case CONF_KEY_THREADS:
+		return conf_count(p, "threads", val, 1, CONF_THREADS_MAX,
+		    &conf->threads);
+	case CONF_KEY_MAX_LOOKUPS:
+		return conf_count(p, "max_lookups", val, 1, CONF_THREADS_MAX,
+		    &conf->max_lookups);
+	case CONF_KEY_CACHE_SIZE:
+		return conf_size(p, "cache_size", val, CONF_CACHE_SIZE_MIN,
+		    CONF_CACHE_SIZE_MAX, &conf->cache_size);
+	case CONF_KEY_CACHE_DIR_MAX:
+		return conf_count(p, "cache_dir_max", val, 1,
+		    CONF_CACHE_DIR_MAX_MAX, &conf->cache_dir_max);
 	case CONF_KEY_DOMAIN:
 		return conf_domain_start(p, val);
 	case CONF_KEY_OVERRIDE:

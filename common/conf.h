@@ -18,14 +18,21 @@
  *	state_dir	global		directory (CONF_STATE_DIR)
  *	cache_max_ttl	global		0..86400 seconds (3600)
  *	stale_max	global		0..31557600 seconds (86400)
+ *	fail_ttl	global		1..300 seconds a failed lookup is
+ *					remembered (30)
+ *	threads		global		1..1024 FastCGI worker threads (16)
+ *	max_lookups	global		1..1024 requests waiting for the DNS
+ *					at once, per process (8)
+ *	cache_size	global		64K..4096M bytes of memory cache (16M)
+ *	cache_dir_max	global		1..10000000 files in cache_dir (10000)
  *	domain		-		starts a section; a valid hostname
  *	override	domain		policy file served instead of DNS
  *	mx_allow	domain		hostnames and *.domain patterns the
  *					live MX hosts must match (none)
  *	report_dir	global		TLS-RPT reports (state_dir/tlsrpt)
  *	report_max_count global		1..1000000 reports kept (10000)
- *	report_max_bytes global		1024..2^40 bytes kept (256 MiB)
- *	report_max_size	global		1024..64 MiB, one report (10 MiB)
+ *	report_max_bytes global		1K..1048576M bytes kept (256M)
+ *	report_max_size	global		1K..64M bytes, one report (10M)
  *	report_critical	global		0..100 percent failed sessions (5)
  *	report_grace	global		0..31557600 seconds (259200)
  *
@@ -60,6 +67,17 @@
 #define CONF_CACHE_MAX_TTL_DEFAULT	3600UL
 #define CONF_CACHE_MAX_TTL_MAX		86400UL
 #define CONF_STALE_MAX_DEFAULT		86400UL
+/* A failed lookup is not repeated for fail_ttl seconds (RFC 9520 4.). */
+#define CONF_FAIL_TTL_DEFAULT		30UL
+#define CONF_FAIL_TTL_MAX		300UL
+#define CONF_THREADS_DEFAULT		16UL
+#define CONF_THREADS_MAX		1024UL
+#define CONF_MAX_LOOKUPS_DEFAULT	8UL
+#define CONF_CACHE_SIZE_DEFAULT		(16UL * 1024 * 1024)
+#define CONF_CACHE_SIZE_MIN		(64UL * 1024)
+#define CONF_CACHE_SIZE_MAX		(4096UL * 1024 * 1024)
+#define CONF_CACHE_DIR_MAX_DEFAULT	10000UL
+#define CONF_CACHE_DIR_MAX_MAX		10000000UL
 
 /* TLS-RPT report storage and the --check finding (tlsrpt/). */
 #define CONF_REPORT_MAX_COUNT_DEFAULT	10000UL
@@ -114,6 +132,11 @@ struct conf {
 	char			*state_dir;	/* owned; never NULL */
 	unsigned long		 cache_max_ttl;	/* seconds */
 	unsigned long		 stale_max;	/* seconds */
+	unsigned long		 fail_ttl;	/* seconds */
+	unsigned long		 threads;	/* FastCGI worker threads */
+	unsigned long		 max_lookups;	/* waiting for DNS, per process */
+	unsigned long		 cache_size;	/* bytes of memory cache */
+	unsigned long		 cache_dir_max;	/* files in cache_dir */
 	struct conf_domain	*domains;	/* owned; sorted by name */
 	size_t			 ndomains;
 	/*

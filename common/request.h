@@ -12,7 +12,13 @@
  *	domains listed and <domain> not among them	404
  *	path not /.well-known/mta-sts.txt		404
  *	method not GET or HEAD				405
- *	override file, or DNS (with TXT opt-in when no domains are listed)
+ *	the domain's policy (lookup.h)			200, 404, 5xx
+ *
+ * With MTA_STS_ASK set (by the web server, never by a client) the request
+ * is an on-demand TLS permission question instead: GET ?domain=NAME is
+ * answered 200 "yes" when a policy would be served for the host NAME,
+ * 403 when not, 400 for a missing or garbage NAME, 503 while the DNS
+ * fails or a limit is reached.
  */
 #ifndef REQUEST_H
 #define REQUEST_H
@@ -34,6 +40,8 @@ struct request {
 	const char	*script_name;	/* SCRIPT_NAME */
 	const char	*path_info;	/* PATH_INFO */
 	const char	*conf_path;	/* MTA_STS_CONF */
+	const char	*query_string;	/* QUERY_STRING */
+	const char	*ask;		/* MTA_STS_ASK: a permission question */
 };
 
 /*

@@ -205,6 +205,15 @@ resolve_policy(struct dns *dns, const char *domain,
 		default:
 			break;
 		}
+		/*
+		 * The opt-in record is consent to publish a policy, so it
+		 * must be as trustworthy as the MX set: an insecure one is
+		 * refused under "dnssec: require" like an insecure MX.
+		 */
+		(void)snprintf(what, sizeof(what), "%s TXT", txtname);
+		if (check_common(domain, what, &q[1].res, pol, out))
+			goto out;
+		(void)snprintf(what, sizeof(what), "%s MX", domain);
 		if (!txt_has_sts(&q[1].res)) {
 			outcome_set(out, RESOLVE_NOPOLICY, "%s has not opted "
 			    "in: no v=STSv1 TXT record at %s", domain, txtname);
@@ -216,6 +225,7 @@ resolve_policy(struct dns *dns, const char *domain,
 	}
 
 	if (q[0].res.rc == DNS_NXDOMAIN) {
+		note_ttl(out, &q[0].res);
 		outcome_set(out, RESOLVE_NOPOLICY, "%s does not exist in the "
 		    "DNS", domain);
 		outcome_log(out, "%s: NXDOMAIN", domain);

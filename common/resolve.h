@@ -11,6 +11,7 @@
  *	NXDOMAIN				404
  *	opt-in wanted, no v=STSv1 TXT		404
  *	insecure, dnssec require		503, says how to fix it
+ *	  (the opt-in TXT as well as the MX set: it is the consent)
  *	bogus					503, logs why_bogus
  *	SERVFAIL, timeout			503
  *	malformed or unusable MX data		503 (never a partial policy)

@@ -2,6 +2,8 @@
 #include <sys/types.h>
 
 #include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <errno.h>
@@ -9,21 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
 #include "conf.h"
-#include "dns.h"
+#include "lookup.h"
+#include "resolve.h"
 #include "mlog.h"
 #include "server.h"
 #include "xmalloc.h"
 
+/* nobody on Debian, when the user database cannot say. */
+#define SERVER_NOBODY_ID	65534
+
 struct server {
+	pthread_mutex_t	 mu;
 	char		*path;		/* file the state below belongs to */
 	struct stat	 st;		/* its identity at that load */
 	int		 present;	/* the file existed then */
-	struct conf	*conf;		/* NULL while broken */
-	char		 err[1024];	/* why conf is NULL */
-	struct dns	*dns;
-	struct cache	*cache;
+	struct lookup	*cur;		/* NULL while broken; held */
+	int		 loading;	/* a thread is loading a new one */
+	char		 err[1024];	/* why cur is NULL */
 	int		 one_request;
 };
 
@@ -32,8 +37,13 @@ server_new(int one_request)
 {
 	struct server	*srv;
 
-	if ((srv = xcalloc(1, sizeof(*srv))) != NULL)
-		srv->one_request = one_request;
+	if ((srv = xcalloc(1, sizeof(*srv))) == NULL)
+		return NULL;
+	if (pthread_mutex_init(&srv->mu, NULL) != 0) {
+		free(srv);
+		return NULL;
+	}
+	srv->one_request = one_request;
 	return srv;
 }
 
@@ -42,10 +52,9 @@ server_free(struct server *srv)
 {
 	if (srv == NULL)
 		return;
-	dns_free(srv->dns);
-	cache_free(srv->cache);
-	conf_free(srv->conf);
+	lookup_release(srv->cur);
 	free(srv->path);
+	(void)pthread_mutex_destroy(&srv->mu);
 	free(srv);
 }
 
@@ -65,14 +74,15 @@ server_changed(const struct server *srv, const struct stat *st, int present)
 	    st->st_ctim.tv_nsec != srv->st.st_ctim.tv_nsec;
 }
 
-const struct conf *
-server_conf(struct server *srv, const char *path, const char *domain,
+struct lookup *
+server_lookup(struct server *srv, const char *path, const char *domain,
     char *err, size_t errlen)
 {
 	struct stat	 st;
 	struct conf	*conf;
-	int		 present;
-	char		*npath;
+	struct lookup	*lk, *old;
+	int		 present, rc;
+	char		*npath, lerr[sizeof(srv->err)];
 
 	if (path == NULL || *path == '\0')
 		path = conf_default_path();
@@ -81,77 +91,110 @@ server_conf(struct server *srv, const char *path, const char *domain,
 	if (!present && errno != ENOENT)
 		present = -1;		/* unreadable: always retry */
 
-	/* A broken configuration is read again on every request. */
-	if (srv->conf != NULL && strcmp(srv->path, path) == 0 &&
-	    present != -1 && !server_changed(srv, &st, present))
-		return srv->conf;
+	(void)pthread_mutex_lock(&srv->mu);
+	/*
+	 * The loaded configuration while it is current, and also while
+	 * another thread loads its successor: a reload never stalls the
+	 * requests that arrive meanwhile.  A broken configuration is read
+	 * again on every request.
+	 */
+	if (srv->cur != NULL && strcmp(srv->path, path) == 0 &&
+	    (srv->loading || (present != -1 &&
+	    !server_changed(srv, &st, present)))) {
+		lk = srv->cur;
+		lookup_hold(lk);
+		(void)pthread_mutex_unlock(&srv->mu);
+		return lk;
+	}
+	if (srv->cur != NULL)
+		srv->loading = 1;
+	(void)pthread_mutex_unlock(&srv->mu);
 
-	if ((npath = xstrdup(path)) == NULL) {
-		(void)snprintf(err, errlen, "%s: out of memory", path);
-		return NULL;
+	rc = srv->one_request && domain != NULL ?
+	    conf_load_for(path, domain, &conf, lerr, sizeof(lerr)) :
+	    conf_load(path, &conf, lerr, sizeof(lerr));
+	lk = NULL;
+	if (rc == 0 && (lk = lookup_new(conf, srv->one_request ? 0 :
+	    LOOKUP_SHARED, RESOLVE_TIMEOUT_MS)) == NULL)
+		(void)snprintf(lerr, sizeof(lerr), "%s: out of memory", path);
+	npath = xstrdup(path);
+
+	(void)pthread_mutex_lock(&srv->mu);
+	srv->loading = 0;
+	old = srv->cur;
+	srv->cur = NULL;
+	if (lk != NULL && npath == NULL) {
+		lookup_release(lk);
+		lk = NULL;
+		(void)snprintf(lerr, sizeof(lerr), "%s: out of memory", path);
 	}
-	free(srv->path);
-	srv->path = npath;
-	srv->present = present;
-	srv->st = st;
-	dns_free(srv->dns);
-	srv->dns = NULL;
-	cache_free(srv->cache);
-	srv->cache = NULL;
-	conf_free(srv->conf);
-	srv->conf = NULL;
-	if ((srv->one_request && domain != NULL ?
-	    conf_load_for(path, domain, &conf, srv->err, sizeof(srv->err)) :
-	    conf_load(path, &conf, srv->err, sizeof(srv->err))) == -1) {
-		(void)snprintf(err, errlen, "%s", srv->err);
-		return NULL;
+	if (lk == NULL) {
+		(void)snprintf(srv->err, sizeof(srv->err), "%s", lerr);
+		(void)snprintf(err, errlen, "%s", lerr);
+	} else {
+		free(srv->path);
+		srv->path = npath;
+		srv->present = present;
+		srv->st = st;
+		srv->cur = lk;
+		lookup_hold(lk);	/* the caller's */
 	}
-	srv->conf = conf;
-	return conf;
+	(void)pthread_mutex_unlock(&srv->mu);
+	lookup_release(old);	/* freed when its last request ends */
+	if (lk == NULL)
+		free(npath);
+	return lk;
 }
 
-struct dns *
-server_dns(struct server *srv, char *err, size_t errlen)
+/* Switch for good to uid and gid, every supplementary group dropped. */
+static int
+server_switch(uid_t uid, gid_t gid, const char *whose, char *err,
+    size_t errlen)
 {
-	if (srv->conf == NULL) {
-		(void)snprintf(err, errlen, "no configuration loaded");
-		return NULL;
+	if (setgroups(0, NULL) == -1 || setgid(gid) == -1 ||
+	    setuid(uid) == -1 || setuid(0) != -1) {
+		(void)snprintf(err, errlen, "cannot switch to uid %lu gid %lu "
+		    "(%s): %s", (unsigned long)uid, (unsigned long)gid, whose,
+		    strerror(errno));
+		return -1;
 	}
-	if (srv->dns == NULL)
-		srv->dns = dns_new(srv->conf, err, errlen);
-	return srv->dns;
-}
-
-struct cache *
-server_cache(struct server *srv)
-{
-	if (srv->cache == NULL)
-		srv->cache = cache_new();
-	return srv->cache;
+	return 0;
 }
 
 int
 server_drop_root(const char *path, char *err, size_t errlen)
 {
+	struct passwd	*pw;
 	struct stat	 st;
+	uid_t		 uid = SERVER_NOBODY_ID;
+	gid_t		 gid = SERVER_NOBODY_ID;
+	char		 whose[1024];
+	int		 have;
 
 	if (geteuid() != 0)
 		return 0;
 	if (path == NULL || *path == '\0')
 		path = conf_default_path();
-	if (stat(path, &st) == -1 || st.st_uid == 0) {
-		mlog_warnx("running as root: give %s to an ordinary user, or "
-		    "start this program as one", path);
+	if ((have = stat(path, &st) == 0) && st.st_uid != 0) {
+		(void)snprintf(whose, sizeof(whose), "owner of %s", path);
+		if (server_switch(st.st_uid, st.st_gid, whose, err,
+		    errlen) == -1)
+			return -1;
+		mlog_debug("started as root: now uid %lu gid %lu, the owner "
+		    "of %s", (unsigned long)st.st_uid,
+		    (unsigned long)st.st_gid, path);
 		return 0;
 	}
-	if (setgroups(0, NULL) == -1 || setgid(st.st_gid) == -1 ||
-	    setuid(st.st_uid) == -1 || setuid(0) != -1) {
-		(void)snprintf(err, errlen, "cannot switch to uid %lu gid %lu "
-		    "(owner of %s): %s", (unsigned long)st.st_uid,
-		    (unsigned long)st.st_gid, path, strerror(errno));
-		return -1;
+	/* Never answer as root: fall back to nobody. */
+	if ((pw = getpwnam("nobody")) != NULL && pw->pw_uid != 0) {
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
 	}
-	mlog_debug("started as root: now uid %lu gid %lu, the owner of %s",
-	    (unsigned long)st.st_uid, (unsigned long)st.st_gid, path);
+	if (server_switch(uid, gid, "nobody", err, errlen) == -1)
+		return -1;
+	mlog_warnx("running as root: %s is %s; switched to nobody (uid %lu "
+	    "gid %lu): give the file to an ordinary user, or start this "
+	    "program as one", path, have ? "owned by root" :
+	    "missing or unreadable", (unsigned long)uid, (unsigned long)gid);
 	return 0;
 }

@@ -56,7 +56,7 @@ mkdir "$T/c1"
 mkconf c1 "cache_dir: $T/c1"
 get "$T/c1.conf"
 same_bytes "first request: 200 from the DNS" "$T/have" "$T/want.old"
-if head -1 "$T/c1/secure.example.cache" 2>/dev/null | grep -qx 'mta-sts-cgi-cache 1'; then
+if head -1 "$T/c1/secure.example.cache" 2>/dev/null | grep -qx 'mta-sts-cgi-cache 2'; then
 	pass "first request: entry written to cache_dir"
 else
 	fail "first request: entry written to cache_dir" "$(ls -la "$T/c1")"
@@ -75,7 +75,7 @@ fi
 # --- expiry by TTL, then serve-stale within and beyond stale_max -------------
 lab startnsd
 mkdir "$T/c2" "$T/c3"
-mkconf c2 "cache_dir: $T/c2" "cache_max_ttl: 1" "stale_max: 3600"
+mkconf c2 "cache_dir: $T/c2" "cache_max_ttl: 1" "stale_max: 3600" "fail_ttl: 1"
 mkconf c3 "cache_dir: $T/c3" "cache_max_ttl: 1" "stale_max: 1"
 get "$T/c2.conf"
 get "$T/c3.conf"
@@ -98,6 +98,8 @@ NEW="$(policy enforce 86400 mx9.secure.example)"$'\n'
 want_response 200 "$NEW" >"$T/want.new"
 get "$T/c1.conf"
 same_bytes "within the TTL: the cached policy, not the changed MX" "$T/have" "$T/want.old"
+# c2 remembers the failed lookup above for fail_ttl (1 s): let it pass.
+sleep 1.1
 get "$T/c2.conf"
 same_bytes "after the TTL: the changed MX looked up again" "$T/have" "$T/want.new"
 
@@ -151,6 +153,7 @@ fi
 
 # --- FastCGI: memory cache honours the TTL -----------------------------------
 mkconf f1 "cache_max_ttl: 2"
+give_away
 spawn-fcgi -n -s "$T/fcgi.sock" -- /usr/bin/env MTA_STS_CONF="$T/f1.conf" "$FCGI" \
     >/dev/null 2>&1 &
 FCGI_PID=$!

@@ -284,6 +284,7 @@ check "broken configuration: 500, never a policy" "$T/broken.conf" 500 \
 log_has "broken configuration: file:line logged" "$T/broken.conf:2: "
 
 # --- FastCGI: many requests through one process ------------------------------
+give_away
 spawn-fcgi -n -s "$T/fcgi.sock" -- /usr/bin/env MTA_STS_CONF="$L" "$FCGI" \
     >/dev/null 2>"$T/fcgi.err" &
 FCGI_PID=$!

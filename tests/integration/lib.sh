@@ -67,6 +67,19 @@ same_bytes() {
 	fi
 }
 
+# give_away: started as root, our programs switch to the owner of their
+# configuration file, or to nobody when root owns it (they never answer
+# as root).  A suite run as root therefore gives its directory $T (the
+# configurations, overrides, caches and the lab in it) to nobody before
+# it starts one of them.  No-op when not root, $T is unset, or KEEP_OWNERS
+# is set (root.sh, which tests the switch itself).
+give_away() {
+	[ "$(id -u)" -eq 0 ] && [ -n "${T:-}" ] && [ -d "$T" ] &&
+	    [ -z "${KEEP_OWNERS:-}" ] || return 0
+	chown -R 65534:65534 "$T" 2>/dev/null
+	return 0
+}
+
 # get URI HOST: CGI variables for a GET of URI on HOST.
 # run_cgi OUT ERR CONF [VAR=VALUE...]: run the CGI with exactly these
 # variables (plus MTA_STS_CONF=CONF); stdout to OUT, stderr to ERR.
@@ -74,6 +87,7 @@ same_bytes() {
 run_cgi() {
 	local out=$1 err=$2 conf=$3 rc
 	shift 3
+	give_away
 	env -i MTA_STS_CONF="$conf" "$@" "$CGI" >"$out" 2>"$err"
 	rc=$?
 	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$err"; then

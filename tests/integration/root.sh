@@ -1,9 +1,10 @@
 #!/bin/bash
 # The stance on root: started as root, the programs switch to the owner of
-# the configuration file when that is an ordinary user, and otherwise keep
-# running with a warning in the log.
+# the configuration file when that is an ordinary user, and otherwise to
+# nobody, with a warning in the log: no request is answered as root.
 set -u
 SUITE=root
+KEEP_OWNERS=1
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -24,12 +25,28 @@ get() {
 }
 
 get
-want_response 200 "$(policy enforce 86400 mx.example.com)"$'\n' >"$T/want"
-same_bytes "configuration owned by root: served as root" "$T/have" "$T/want"
-if grep -qF "running as root: give $T/mta-sts.conf to an ordinary user" "$T/err"; then
+want_response 503 "the policy override for example.com is invalid; see the server log
+" >"$T/want"
+same_bytes "configuration owned by root: answered as nobody (a root-only override is unreadable)" \
+    "$T/have" "$T/want"
+if grep -qF "running as root: $T/mta-sts.conf is owned by root; switched to nobody (uid 65534 gid 65534)" "$T/err"; then
 	pass "configuration owned by root: warning logged"
 else
 	fail "configuration owned by root: warning logged" "log: $(tr '\n' '|' <"$T/err")"
+fi
+
+chmod 0644 "$T/policy.txt"
+get
+want_response 200 "$(policy enforce 86400 mx.example.com)"$'\n' >"$T/want"
+same_bytes "configuration owned by root: a world-readable override is served as nobody" \
+    "$T/have" "$T/want"
+chmod 0600 "$T/policy.txt"
+run_cgi "$T/have" "$T/err" "$T/missing.conf" REQUEST_METHOD=GET \
+    HTTP_HOST=www.example REQUEST_URI=/.well-known/mta-sts.txt
+if grep -qF "running as root: $T/missing.conf is missing or unreadable; switched to nobody" "$T/err"; then
+	pass "configuration missing: switched to nobody, warning logged"
+else
+	fail "configuration missing: switched to nobody, warning logged" "log: $(tr '\n' '|' <"$T/err")"
 fi
 
 chown 65534:65534 "$T/mta-sts.conf"

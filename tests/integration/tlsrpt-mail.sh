@@ -167,7 +167,7 @@ deliver "report_dir missing, parent not writable" 75 \
 printf 'report_max_count: 0\n' >"$T/badconf.conf"
 chmod 644 "$T/badconf.conf"
 deliver "a configuration error" 75 \
-    "configuration: $T/badconf.conf:1: invalid report_max_count \"0\" (expected 1..1000000 reports)" \
+    "configuration: $T/badconf.conf:1: invalid report_max_count \"0\" (expected 1..1000000)" \
     "$T/mail/google.eml" "$T/badconf.conf"
 if [ "$(id -u)" -eq 0 ]; then
 	MTA_STS_CONF=$T/mail.conf "$MAIL" <"$T/mail/google.eml" 2>"$T/err"

@@ -99,6 +99,7 @@ done
 [ "$bad" -eq 0 ] || exit 1
 
 # spawn-fcgi execs without a PATH search: valgrind's full path.
+give_away
 MTA_STS_CONF=$T/mta-sts.conf spawn-fcgi -n -s "$T/fcgi.sock" -- \
     "$(command -v valgrind)" --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --error-exitcode=99 --log-file="$T/valgrind.log" "$FCGI" \

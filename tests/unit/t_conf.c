@@ -680,7 +680,8 @@ test_api(void)
 	char				 err[256];
 	const char			*want_keys[] = { "mode", "max_age",
 	    "dnssec", "resolver", "trust_anchor", "unbound_conf",
-	    "cache_dir", "state_dir", "cache_max_ttl", "stale_max", "domain",
+	    "cache_dir", "state_dir", "cache_max_ttl", "stale_max", "fail_ttl", "threads", "max_lookups",
+	    "cache_size", "cache_dir_max", "domain",
 	    "override", "mx_allow", "report_dir", "report_max_count",
 	    "report_max_bytes", "report_max_size", "report_critical",
 	    "report_grace", NULL };
@@ -1041,23 +1042,26 @@ test_report_keys(void)
 		{ "report_max_count: 1\nreport_max_bytes: 1024\n"
 		    "report_max_size: 1024\nreport_critical: 0\n"
 		    "report_grace: 0\n", NULL, 1, 1024, 1024, 0, 0 },
-		{ "report_max_count: 1000000\nreport_max_bytes: 1099511627776\n"
-		    "report_max_size: 67108864\nreport_critical: 100\n"
+		{ "report_max_count: 1000000\nreport_max_bytes: 1048576M\n"
+		    "report_max_size: 64m\nreport_critical: 100\n"
 		    "report_grace: 31557600\n", NULL, 1000000, 1099511627776UL,
 		    67108864, 100, 31557600 },
 		{ "report_max_count: 0\n", "t.conf:1: invalid report_max_count "
-		    "\"0\" (expected 1..1000000 reports)", 0, 0, 0, 0, 0 },
-		{ "report_max_bytes: 1099511627777\n", "t.conf:1: invalid "
-		    "report_max_bytes \"1099511627777\" (expected "
-		    "1024..1099511627776 bytes)", 0, 0, 0, 0, 0 },
+		    "\"0\" (expected 1..1000000)", 0, 0, 0, 0, 0 },
+		{ "report_max_bytes: 1048577M\n", "t.conf:1: invalid "
+		    "report_max_bytes \"1048577M\" (expected 1K..1048576M "
+		    "bytes, for example 16M)", 0, 0, 0, 0, 0 },
 		{ "report_max_bytes: 99999999999999\n", "t.conf:1: invalid "
 		    "report_max_bytes \"99999999999999\" (expected "
-		    "1024..1099511627776 bytes)", 0, 0, 0, 0, 0 },
+		    "1K..1048576M bytes, for example 16M)", 0, 0, 0, 0, 0 },
+		{ "report_max_size: 4K\nreport_max_bytes: 2048\n", NULL, 10000,
+		    2048, 4096, 5, 259200 },
 		{ "report_max_size: 1023\n", "t.conf:1: invalid "
-		    "report_max_size \"1023\" (expected 1024..67108864 bytes)",
+		    "report_max_size \"1023\" (expected 1K..64M bytes, for "
+		    "example 16M)",
 		    0, 0, 0, 0, 0 },
 		{ "report_critical: 101\n", "t.conf:1: invalid report_critical "
-		    "\"101\" (expected 0..100 percent)", 0, 0, 0, 0, 0 },
+		    "\"101\" (expected 0..100)", 0, 0, 0, 0, 0 },
 		{ "report_grace: 3d\n", "t.conf:1: invalid report_grace \"3d\" "
 		    "(expected 0..31557600 seconds)", 0, 0, 0, 0, 0 },
 		{ "domain: a.example\nreport_dir: /x\n", "t.conf:2: "
