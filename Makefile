@@ -129,7 +129,7 @@ tests/unit/t_fetch: tests/unit/t_fetch.c tests/unit/test.h common/fetch.o $(LIBC
 # t_check stubs dns_*() and fetch_get(): the pure checks are unit-tested,
 # the live ones in tests/integration/check.sh.
 tests/unit/t_check: tests/unit/t_check.c tests/unit/test.h $(CHECK_OBJ) $(RPT_READ_OBJS) $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CHECK_OBJ) $(RPT_READ_OBJS) $(LIBCORE) $(JSON_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CHECK_OBJ) $(RPT_READ_OBJS) $(LIBCORE) $(JSON_LIBS) -lpthread
 
 # t_tlsrpt: the report parser, gzip bounds, store and summary (no check.o:
 # it supplies check_add()).

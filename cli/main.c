@@ -79,8 +79,8 @@ static const char	usage_text[] =
     "\t[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all\n";
 static const char	check_usage_text[] =
     "usage: mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]\n"
-    "\t[--days N] [--ca-file FILE] [--connect-to HOST1:PORT1:HOST2:PORT2]\n"
-    "\tDOMAIN ... | --all\n";
+    "\t[--days N] [--timeout SECONDS] [--ca-file FILE]\n"
+    "\t[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -106,6 +106,21 @@ domain_arg(const char *arg, char domain[HOST_NAME_SIZE])
 	domain[len] = '\0';
 	host_lower(domain);
 	return 0;
+}
+
+/* --timeout: 1 to CHECK_TIMEOUT_MAX_S seconds, or -1. */
+static int
+seconds_arg(const char *s)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 ||
+	    v > CHECK_TIMEOUT_MAX_S)
+		return -1;
+	return (int)v;
 }
 
 /* 1 when d is among the first n names of list. */
@@ -438,7 +453,7 @@ run_domain(struct run *run, const char *domain)
  */
 static int
 run_check(struct run *run, char (*domains)[HOST_NAME_SIZE], size_t n,
-    enum check_format f, int smtp)
+    enum check_format f, int smtp, int timeout_s)
 {
 	struct check_report	*r;
 	struct check_env	 env;
@@ -460,16 +475,16 @@ run_check(struct run *run, char (*domains)[HOST_NAME_SIZE], size_t n,
 	env.state_dir = run->conf->state_dir;
 	env.fopts = &run->fopts;
 	env.now = (int64_t)time(NULL);
-	env.timeout_ms = CLI_DNS_TIMEOUT_MS;
+	env.timeout_ms = timeout_s * 1000;
 	env.smtp = smtp;
 	env.conf = run->conf;
 	env.report_days = run->report_days;
 	buf_init(&out, CHECK_OUT_MAX);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		check_report_init(&r[i], domains[i]);
-		check_domain(&env, domains[i], &r[i]);
+	check_run(&env, r, n);
+	for (i = 0; i < n; i++)
 		worst = check_worse(worst, r[i].status);
-	}
 	if (check_render(r, n, f, &out) == -1) {
 		mlog_warnx("out of memory");
 		worst = CHECK_UNKNOWN;
@@ -517,6 +532,7 @@ main(int argc, char *argv[])
 		{ "all",	no_argument,		NULL, 'a' },
 		{ "check",	no_argument,		NULL, 'k' },
 		{ "no-smtp",	no_argument,		NULL, 'S' },
+		{ "timeout",	required_argument,	NULL, 'T' },
 		{ "report",	no_argument,		NULL, 'R' },
 		{ "days",	required_argument,	NULL, 'D' },
 		{ NULL,		0,			NULL, 0 }
@@ -528,7 +544,9 @@ main(int argc, char *argv[])
 	enum check_format cformat = CHECK_FORMAT_TEXT;
 	char		 err[512];
 	size_t		 ndomains = 0, i, j;
+	const char	*tflag = NULL;
 	int		 ch, all = 0, rc = EXIT_OK, drc, nosmtp = 0;
+	int		 timeout_s = CHECK_TIMEOUT_S;
 	int		 report = 0, days = 0;
 
 	memset(&run, 0, sizeof(run));
@@ -554,6 +572,9 @@ main(int argc, char *argv[])
 			break;	/* check_mode is set above */
 		case 'S':
 			nosmtp = 1;
+			break;
+		case 'T':
+			tflag = optarg;
 			break;
 		case 'r':
 			run.rotate = 1;
@@ -600,7 +621,8 @@ main(int argc, char *argv[])
 	run.report_days = days > 0 ? days : SUMMARY_DAYS_DEFAULT;
 	if (report) {	/* --report: tlsrpt/summary.c does the rest */
 		if (check_mode || run.rotate || !run.verify || nosmtp ||
-		    run.fopts.ca_file != NULL || run.fopts.nconnect_to > 0) {
+		    tflag != NULL || run.fopts.ca_file != NULL ||
+		    run.fopts.nconnect_to > 0) {
 			mlog_warnx("--report takes only -c, --days, --format "
 			    "and --all");
 			return EXIT_USAGE;
@@ -621,8 +643,14 @@ main(int argc, char *argv[])
 		mlog_warnx("--check takes neither --rotate nor --no-verify");
 		usage();
 	}
-	if (!check_mode && nosmtp) {
-		mlog_warnx("--no-smtp needs --check");
+	if (!check_mode && (nosmtp || tflag != NULL)) {
+		mlog_warnx("%s needs --check", nosmtp ? "--no-smtp" :
+		    "--timeout");
+		usage();
+	}
+	if (tflag != NULL && (timeout_s = seconds_arg(tflag)) == -1) {
+		mlog_warnx("--timeout \"%.32s\": want 1 to %d seconds", tflag,
+		    CHECK_TIMEOUT_MAX_S);
 		usage();
 	}
 	if (fflag != NULL && (check_mode ? check_format_parse(fflag,
@@ -669,7 +697,8 @@ main(int argc, char *argv[])
 	ndomains = j;
 
 	if (check_mode) {
-		rc = run_check(&run, domains, ndomains, cformat, !nosmtp);
+		rc = run_check(&run, domains, ndomains, cformat, !nosmtp,
+		    timeout_s);
 		goto out;
 	}
 	for (i = 0; i < ndomains; i++)

@@ -1,4 +1,10 @@
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +12,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "clock.h"
 #include "dns.h"
 #include "fetch.h"
 #include "host.h"
@@ -18,6 +25,8 @@
 #define CHECK_PATH	"/.well-known/mta-sts.txt"
 #define CHECK_TXT_SIZE	4096	/* one joined TXT record */
 #define CHECK_DAY	86400
+#define CHECK_THREADS	8	/* workers of one run, this thread included */
+#define CHECK_DNS_TIMEOUT_MS 10000	/* one batch of lookups, at most */
 
 static const char *const check_sev_names[CHECK__MAX] = {
 	"OK", "WARNING", "CRITICAL", "UNKNOWN"
@@ -478,16 +487,28 @@ check_state(const struct idstate *st, const char *dns_id,
 		buf_free(&diff);
 		return;
 	}
-	if (dns_id[0] == '\0')
-		return;		/* the txt check said why */
-	if (strcmp(dns_id, st->id) != 0) {
+	if (dns_id[0] != '\0' && strcmp(dns_id, st->id) != 0) {
 		check_add(r, CHECK_CRITICAL, "id", "the DNS publishes id %s, "
 		    "the state holds id %s: publish the record mta-sts-id "
 		    "prints", dns_id, st->id);
 		return;
 	}
-	check_add(r, CHECK_OK, "id", "id %s matches the state%s", st->id,
-	    served != NULL ? " and the served policy" : "");
+	/* Say exactly which comparisons were made. */
+	if (dns_id[0] != '\0' && served != NULL)
+		check_add(r, CHECK_OK, "id", "id %s matches the state and the "
+		    "served policy", st->id);
+	else if (dns_id[0] != '\0')
+		check_add(r, CHECK_OK, "id", "id %s matches the state; the "
+		    "served policy was not compared (it could not be fetched)",
+		    st->id);
+	else if (served != NULL)
+		check_add(r, CHECK_OK, "id", "the served policy is the one of "
+		    "id %s in the state; the DNS id was not compared (no valid "
+		    "TXT record)", st->id);
+	else
+		check_add(r, CHECK_UNKNOWN, "id", "id %s of the state was "
+		    "compared with nothing: neither the DNS id nor the served "
+		    "policy is known", st->id);
 }
 
 /* Join the TXT rdata of res into a new array; NULL on no memory. */
@@ -526,125 +547,135 @@ check_free_list(char **v, size_t n)
 	free(v);
 }
 
-/*
- * Turn a DNS outcome other than DNS_OK into a finding.  Returns 1 when it
- * was handled (nothing more to check), 0 for DNS_OK.
- */
-static int
-check_dns_fail(const struct dns_result *res, const char *name,
-    const char *check, enum check_sev absent, const char *absent_msg,
-    struct check_report *r)
-{
-	switch (res->rc) {
-	case DNS_OK:
-		return 0;
-	case DNS_NODATA:
-	case DNS_NXDOMAIN:
-		check_add(r, absent, check, "%s: %s (%s)", name, absent_msg,
-		    dns_rc_name(res->rc));
-		return 1;
-	case DNS_BOGUS:
-		check_add(r, CHECK_CRITICAL, check, "%s: DNSSEC validation "
-		    "failed: %s", name, res->why);
-		return 1;
-	default:
-		check_add(r, CHECK_UNKNOWN, check, "%s: lookup failed: %s",
-		    name, res->why[0] != '\0' ? res->why : "temporary failure");
-		return 1;
-	}
-}
+/* --- the concurrent run ------------------------------------------------- */
 
-/*
- * The policy check: fetch and strictly parse the policy into served.
- * Returns 1 when served holds the policy.
- */
-static int
-check_fetch(const struct check_env *env, const char *host,
-    struct policy *served, struct check_report *r)
-{
-	struct fetch_result	 res;
-	char			 err[256];
-	size_t			 line;
-	int			 ok = 0;
+/* One MX host, looked up and probed once for every domain naming it. */
+struct check_host {
+	char			 name[HOST_NAME_SIZE];
+	char			 tlsaname[HOST_NAME_SIZE + 16];
+	struct dns_query	 q[3];		/* A, AAAA, TLSA */
+	size_t			 nq;		/* 2 when no TLSA name fits */
+	int			 ran;		/* its job ran */
+	int			 dns_cut;	/* lookups ended by the deadline */
+	int			 redirected;	/* a --connect-to rule */
+	int			 probed;	/* fetch_starttls() was called */
+	int			 probe_rc;
+	int			 probe_cut;	/* ended by the deadline */
+	struct fetch_result	 probe;
+};
 
-	fetch_result_init(&res);
-	if (fetch_get(host, CHECK_PATH, env->fopts, &res) == -1) {
-		check_add(r, CHECK_CRITICAL, "policy", "https://%s%s: %s",
-		    host, CHECK_PATH, res.err);
-		goto out;
-	}
-	if (res.status >= 300 && res.status < 400) {
-		check_add(r, CHECK_CRITICAL, "policy", "https://%s%s: %d %s, "
-		    "a redirect to \"%s\", which senders do not follow", host,
-		    CHECK_PATH, res.status, res.reason, res.location);
-		goto out;
-	}
-	if (res.status != 200) {
-		check_add(r, CHECK_CRITICAL, "policy", "https://%s%s: %d %s, "
-		    "not the policy", host, CHECK_PATH, res.status,
-		    res.reason);
-		goto out;
-	}
-	if (strncasecmp(res.content_type, "text/plain", 10) != 0 ||
-	    (res.content_type[10] != '\0' && res.content_type[10] != ';' &&
-	    res.content_type[10] != ' ')) {
-		check_add(r, CHECK_CRITICAL, "policy", "https://%s%s: "
-		    "Content-Type \"%s\", senders want text/plain", host,
-		    CHECK_PATH, res.content_type);
-		goto out;
-	}
-	if (policy_parse(res.body.data != NULL ? res.body.data : "",
-	    res.body.len, served, &line, err, sizeof(err)) == -1) {
-		check_add(r, CHECK_CRITICAL, "policy", "https://%s%s: invalid "
-		    "policy, line %zu: %s", host, CHECK_PATH, line, err);
-		goto out;
-	}
-	check_add(r, CHECK_OK, "policy", "https://%s%s: mode %s, %zu mx, "
-	    "max_age %lu (%zu bytes)", host, CHECK_PATH,
-	    policy_mode_name(served->mode), served->nmx, served->max_age,
-	    res.body.len);
-	ok = 1;
- out:
-	/* Only a verified certificate has a notAfter here. */
-	if (res.not_after != 0)
-		check_cert_expiry(host, res.not_after, env->now, r);
-	fetch_result_clear(&res);
-	return ok;
-}
+/* One domain of the run; its report is written after every job ended. */
+struct check_dom {
+	struct check_report	*r;
+	char			 txtname[HOST_NAME_SIZE + 16];
+	char			 rptname[HOST_NAME_SIZE + 16];
+	char			 host[HOST_NAME_SIZE + 16];
+	struct dns_query	 q[5];	/* TXT, MX, TLS-RPT, host A, AAAA */
+	int			 ran;		/* the domain job ran */
+	int			 dns_cut;
+	int			 pran;		/* the policy job ran */
+	int			 pdns_cut;	/* its lookups: the deadline */
+	int			 redirected;	/* policy host: --connect-to */
+	char			**mx;		/* live MX hosts, sorted */
+	size_t			 nmx;
+	size_t			 nbadmx, nnullmx;
+	size_t			*hosts;		/* run->host index of mx[i] */
+	int			 fetched, fetch_rc, fetch_cut;
+	struct fetch_result	 fetch;
+};
 
-/* The starttls check of every MX host. */
-static void
-check_smtp(const struct check_env *env, char *const *mx, size_t nmx,
-    const struct policy *served, struct check_report *r)
-{
-	struct fetch_result	 res;
-	enum check_sev		 fail;
-	int64_t			 left;
+enum check_job_kind {
+	CHECK_JOB_DOMAIN,
+	CHECK_JOB_POLICY,
+	CHECK_JOB_HOST,
+	CHECK_JOB__MAX
+};
+
+struct check_job {
+	enum check_job_kind	 kind;
 	size_t			 i;
+};
 
-	fail = served != NULL && served->mode != POLICY_MODE_ENFORCE ?
-	    CHECK_WARNING : CHECK_CRITICAL;
-	fetch_result_init(&res);
-	for (i = 0; i < nmx; i++) {
-		if (fetch_starttls(mx[i], env->fopts, &res) == -1) {
-			check_add(r, fail, "starttls", "%s: %s", mx[i],
-			    res.err);
-			continue;
-		}
-		left = res.not_after - env->now;
-		if (res.not_after != 0 &&
-		    left < (int64_t)CHECK_CERT_WARN_DAYS * CHECK_DAY)
-			check_add(r, left < (int64_t)CHECK_CERT_CRIT_DAYS *
-			    CHECK_DAY ? CHECK_CRITICAL : CHECK_WARNING,
-			    "starttls", "%s: %s, certificate expires in %lld "
-			    "days; renew it", mx[i], res.tls_version,
-			    (long long)(left / CHECK_DAY));
-		else
-			check_add(r, CHECK_OK, "starttls", "%s: STARTTLS, %s, "
-			    "certificate verified (%s)", mx[i],
-			    res.tls_version, res.peer);
+/*
+ * The shared state of check_run(): a FIFO of jobs that workers take
+ * under mu; a job runs unlocked and touches only its own domain or host.
+ * host[] grows as domains find MX hosts; the hosts themselves never move.
+ */
+struct check_run {
+	const struct check_env	*env;
+	long long		 deadline;	/* on clock_ms()'s clock */
+	int			 timeout_s;	/* for messages */
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;		/* a job was queued or ended */
+	struct check_job	*jobs;
+	size_t			 head, tail, jobcap;
+	size_t			 busy;		/* jobs running */
+	struct check_dom	*dom;
+	size_t			 ndom;
+	struct check_host	**host;
+	size_t			 nhost, hostcap;
+};
+
+/*
+ * Milliseconds for an operation whose own limit is limit_ms: that, or
+ * what is left until the deadline when less (*bydeadline set then).
+ */
+static int
+check_budget(const struct check_run *run, int limit_ms, int *bydeadline)
+{
+	long long	 left = run->deadline - clock_ms();
+
+	*bydeadline = 0;
+	if (left >= limit_ms)
+		return limit_ms;
+	*bydeadline = 1;
+	return left < 1 ? 1 : (int)left;
+}
+
+/* Queue a job; with run->mu held.  Returns 0 or -1 (no memory). */
+static int
+check_enqueue(struct check_run *run, enum check_job_kind kind, size_t i)
+{
+	struct check_job	*nj;
+	size_t			 ncap;
+
+	if (run->tail == run->jobcap) {
+		ncap = run->jobcap == 0 ? 16 : run->jobcap * 2;
+		if ((nj = xreallocarray(run->jobs, ncap, sizeof(*nj))) == NULL)
+			return -1;
+		run->jobs = nj;
+		run->jobcap = ncap;
 	}
-	fetch_result_clear(&res);
+	run->jobs[run->tail].kind = kind;
+	run->jobs[run->tail++].i = i;
+	(void)pthread_cond_broadcast(&run->cv);
+	return 0;
+}
+
+/*
+ * Numeric addresses from the A and AAAA answers a and aaaa into
+ * buf[max]; ptr[] points at them.  Returns how many.
+ */
+static size_t
+check_addrs(const struct dns_result *a, const struct dns_result *aaaa,
+    char (*buf)[INET6_ADDRSTRLEN], const char **ptr, size_t max)
+{
+	const struct dns_result	*res[2] = { a, aaaa };
+	size_t			 i, k, n = 0;
+
+	for (k = 0; k < 2; k++) {
+		if (res[k]->rc != DNS_OK)
+			continue;
+		for (i = 0; i < res[k]->n && n < max; i++) {
+			if (res[k]->len[i] != (k == 0 ? 4u : 16u) ||
+			    inet_ntop(k == 0 ? AF_INET : AF_INET6,
+			    res[k]->data[i], buf[n], INET6_ADDRSTRLEN) == NULL)
+				continue;
+			ptr[n] = buf[n];
+			n++;
+		}
+	}
+	return n;
 }
 
 static int
@@ -653,20 +684,23 @@ check_strcmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The live MX hosts of res (DNS_OK) into a new list; implicit MX too. */
+/*
+ * The live MX hosts of res (DNS_OK) into a new sorted list without
+ * duplicates; for DNS_NODATA the domain itself (RFC 5321 section 5.1).
+ * *bad and *null count malformed and Null MX records.
+ */
 static char **
-check_mx_list(const struct dns_result *res, const char *domain, size_t *n,
-    struct check_report *r)
+check_mx_names(const struct dns_result *res, const char *domain, size_t *n,
+    size_t *bad, size_t *null)
 {
 	char		**v, name[RDATA_NAME_SIZE];
 	uint16_t	  pref;
 	size_t		  i, j;
 
-	*n = 0;
+	*n = *bad = *null = 0;
 	if ((v = xcalloc(res->n + 1, sizeof(*v))) == NULL)
 		return NULL;
 	if (res->rc != DNS_OK) {
-		/* RFC 5321 section 5.1: the domain itself is the MX. */
 		if ((v[0] = xstrdup(domain)) != NULL)
 			*n = 1;
 		return v;
@@ -675,14 +709,11 @@ check_mx_list(const struct dns_result *res, const char *domain, size_t *n,
 		if (rdata_mx_parse(res->data[i], res->len[i], &pref, name,
 		    sizeof(name)) == -1 || (name[0] != '\0' &&
 		    !host_valid(name, strlen(name)))) {
-			check_add(r, CHECK_CRITICAL, "mx", "%s: malformed MX "
-			    "record", domain);
+			(*bad)++;
 			continue;
 		}
 		if (name[0] == '\0') {
-			check_add(r, CHECK_WARNING, "mx", "%s: Null MX (RFC "
-			    "7505): the domain takes no mail, MTA-STS has no "
-			    "use", domain);
+			(*null)++;
 			continue;
 		}
 		for (j = 0; j < *n; j++)
@@ -696,57 +727,816 @@ check_mx_list(const struct dns_result *res, const char *domain, size_t *n,
 	return v;
 }
 
-void
-check_domain(const struct check_env *env, const char *domain,
+/* Find or add the host name; with run->mu held.  Returns its index. */
+static int
+check_host_add(struct check_run *run, const char *name, size_t *idx)
+{
+	struct check_host	**nh, *h;
+	size_t			  i, ncap;
+
+	for (i = 0; i < run->nhost; i++)
+		if (strcmp(run->host[i]->name, name) == 0) {
+			*idx = i;
+			return 0;
+		}
+	if (run->nhost == run->hostcap) {
+		ncap = run->hostcap == 0 ? 16 : run->hostcap * 2;
+		if ((nh = xreallocarray(run->host, ncap, sizeof(*nh))) == NULL)
+			return -1;
+		run->host = nh;
+		run->hostcap = ncap;
+	}
+	if ((h = xcalloc(1, sizeof(*h))) == NULL)
+		return -1;
+	(void)snprintf(h->name, sizeof(h->name), "%s", name);
+	fetch_result_init(&h->probe);
+	for (i = 0; i < 3; i++)
+		h->q[i].res.rc = DNS_TEMPFAIL;
+	run->host[run->nhost] = h;
+	if (check_enqueue(run, CHECK_JOB_HOST, run->nhost) == -1) {
+		fetch_result_clear(&h->probe);
+		free(h);
+		return -1;
+	}
+	*idx = run->nhost++;
+	return 0;
+}
+
+/* A domain's job: its lookups in one batch; MX hosts to host jobs. */
+static void
+check_job_domain(struct check_run *run, struct check_dom *d)
+{
+	size_t	 i;
+	int	 bydl, budget;
+
+	budget = check_budget(run, CHECK_DNS_TIMEOUT_MS, &bydl);
+	dns_run(run->env->dns, d->q, 3, budget);
+	d->dns_cut = bydl && clock_ms() >= run->deadline;
+	d->ran = 1;
+
+	if (d->q[1].res.rc == DNS_OK || d->q[1].res.rc == DNS_NODATA)
+		d->mx = check_mx_names(&d->q[1].res, d->r->domain, &d->nmx,
+		    &d->nbadmx, &d->nnullmx);
+	if (d->mx != NULL && d->nmx > 0 &&
+	    (d->hosts = xcalloc(d->nmx, sizeof(*d->hosts))) != NULL) {
+		(void)pthread_mutex_lock(&run->mu);
+		for (i = 0; i < d->nmx; i++)
+			if (check_host_add(run, d->mx[i], &d->hosts[i]) == -1)
+				d->hosts[i] = SIZE_MAX;
+		(void)pthread_mutex_unlock(&run->mu);
+	}
+}
+
+/*
+ * A domain's policy job, beside its domain job: the policy host's
+ * addresses (unless --connect-to sends it elsewhere), then the fetch.
+ */
+static void
+check_job_policy(struct check_run *run, struct check_dom *d)
+{
+	const struct check_env	*env = run->env;
+	struct fetch_opts	 o;
+	const char		*chost, *cport, *ap[16];
+	char			 addr[16][INET6_ADDRSTRLEN];
+	size_t			 n;
+	int			 bydl, budget;
+
+	d->pran = 1;
+	if (!host_valid(d->host, strlen(d->host)))
+		return;
+	fetch_connect_target(env->fopts, d->host, &chost, &cport);
+	d->redirected = chost != d->host;
+	memset(&o, 0, sizeof(o));
+	if (env->fopts != NULL)
+		o = *env->fopts;
+	if (!d->redirected) {
+		budget = check_budget(run, CHECK_DNS_TIMEOUT_MS, &bydl);
+		dns_run(env->dns, &d->q[3], 2, budget);
+		d->pdns_cut = bydl && clock_ms() >= run->deadline;
+		if ((n = check_addrs(&d->q[3].res, &d->q[4].res, addr, ap,
+		    16)) == 0)
+			return;		/* the report says why */
+		o.addrs = ap;
+		o.naddrs = n;
+	}
+	o.timeout_ms = check_budget(run, o.timeout_ms > 0 ? o.timeout_ms :
+	    FETCH_TIMEOUT_MS, &bydl);
+	d->fetched = 1;
+	d->fetch_rc = fetch_get(d->host, CHECK_PATH, &o, &d->fetch);
+	d->fetch_cut = d->fetch_rc == -1 && bydl &&
+	    d->fetch.fail == FETCH_FAIL_TIMEOUT;
+}
+
+/* A host's job: its address and TLSA lookups, then the STARTTLS probe. */
+static void
+check_job_host(struct check_run *run, struct check_host *h)
+{
+	const struct check_env	*env = run->env;
+	struct fetch_opts	 o;
+	const char		*chost, *cport, *ap[16];
+	char			 addr[16][INET6_ADDRSTRLEN];
+	size_t			 n;
+	int			 bydl, budget;
+
+	h->q[0].name = h->name;
+	h->q[0].type = DNS_TYPE_A;
+	h->q[1].name = h->name;
+	h->q[1].type = DNS_TYPE_AAAA;
+	h->nq = 2;
+	/* RFC 7672 section 2.2.3: TLSA at _25._tcp.<MX host>. */
+	if (snprintf(h->tlsaname, sizeof(h->tlsaname), "_25._tcp.%s",
+	    h->name) < HOST_NAME_SIZE) {
+		h->q[2].name = h->tlsaname;
+		h->q[2].type = DNS_TYPE_TLSA;
+		h->nq = 3;
+	}
+	budget = check_budget(run, CHECK_DNS_TIMEOUT_MS, &bydl);
+	dns_run(env->dns, h->q, h->nq, budget);
+	h->dns_cut = bydl && clock_ms() >= run->deadline;
+	h->ran = 1;
+	fetch_connect_target_port(env->fopts, h->name, FETCH_SMTP_PORT,
+	    &chost, &cport);
+	h->redirected = chost != h->name;
+	if (!env->smtp || h->dns_cut)
+		return;
+
+	memset(&o, 0, sizeof(o));
+	if (env->fopts != NULL)
+		o = *env->fopts;
+	if (!h->redirected) {
+		if ((n = check_addrs(&h->q[0].res, &h->q[1].res, addr, ap,
+		    16)) == 0)
+			return;
+		o.addrs = ap;
+		o.naddrs = n;
+	}
+	o.timeout_ms = check_budget(run, o.timeout_ms > 0 ? o.timeout_ms :
+	    FETCH_TIMEOUT_MS, &bydl);
+	h->probed = 1;
+	h->probe_rc = fetch_starttls(h->name, &o, &h->probe);
+	h->probe_cut = h->probe_rc == -1 && bydl &&
+	    h->probe.fail == FETCH_FAIL_TIMEOUT;
+}
+
+/*
+ * A worker: take jobs until none is queued and none runs (a running job
+ * may still queue more).  Jobs still queued at the deadline are dropped
+ * unrun; their reports say so.
+ */
+static void *
+check_worker(void *arg)
+{
+	struct check_run	*run = arg;
+	struct check_host	*h = NULL;
+	struct check_job	 job;
+
+	(void)pthread_mutex_lock(&run->mu);
+	for (;;) {
+		while (run->head == run->tail && run->busy > 0)
+			(void)pthread_cond_wait(&run->cv, &run->mu);
+		if (run->head == run->tail)
+			break;
+		job = run->jobs[run->head++];
+		if (clock_ms() >= run->deadline)
+			continue;
+		if (job.kind == CHECK_JOB_HOST)
+			h = run->host[job.i];
+		run->busy++;
+		(void)pthread_mutex_unlock(&run->mu);
+		if (job.kind == CHECK_JOB_DOMAIN)
+			check_job_domain(run, &run->dom[job.i]);
+		else if (job.kind == CHECK_JOB_POLICY)
+			check_job_policy(run, &run->dom[job.i]);
+		else
+			check_job_host(run, h);
+		(void)pthread_mutex_lock(&run->mu);
+		run->busy--;
+		(void)pthread_cond_broadcast(&run->cv);
+	}
+	(void)pthread_cond_broadcast(&run->cv);
+	(void)pthread_mutex_unlock(&run->mu);
+	return NULL;
+}
+
+/* --- findings from the results ------------------------------------------ */
+
+/* " (cut off by the N s deadline)" or "" */
+static const char *
+check_cutnote(const struct check_run *run, int cut, char *buf, size_t len)
+{
+	if (!cut)
+		return "";
+	(void)snprintf(buf, len, " (cut off by the %d s deadline)",
+	    run->timeout_s);
+	return buf;
+}
+
+/*
+ * Turn a DNS outcome other than DNS_OK into a finding.  Returns 1 when it
+ * was handled (nothing more to check), 0 for DNS_OK.
+ */
+static int
+check_dns_fail(const struct check_run *run, const struct dns_result *res,
+    int cut, const char *name, const char *check, enum check_sev absent,
+    const char *absent_msg, struct check_report *r)
+{
+	char	 note[64];
+
+	switch (res->rc) {
+	case DNS_OK:
+		return 0;
+	case DNS_NODATA:
+	case DNS_NXDOMAIN:
+		check_add(r, absent, check, "%s: %s (%s)", name, absent_msg,
+		    dns_rc_name(res->rc));
+		return 1;
+	case DNS_BOGUS:
+		check_add(r, CHECK_CRITICAL, check, "%s: DNSSEC validation "
+		    "failed: %s", name, res->why);
+		return 1;
+	default:
+		check_add(r, CHECK_UNKNOWN, check, "%s: lookup failed: %s%s",
+		    name, res->why[0] != '\0' ? res->why : "temporary failure",
+		    check_cutnote(run, cut, note, sizeof(note)));
+		return 1;
+	}
+}
+
+/*
+ * The outcome of a host's A and AAAA lookups when they gave no address:
+ * a finding of severity none_sev when the name has none, UNKNOWN when a
+ * lookup failed, CRITICAL when one is bogus.
+ */
+static void
+check_noaddr(const struct check_run *run, const struct dns_result *a,
+    const struct dns_result *aaaa, int cut, const char *host,
+    const char *check, enum check_sev none_sev, const char *none_msg,
     struct check_report *r)
 {
-	struct dns_query	 q[3];
+	const struct dns_result	*bad;
+	char			 note[64];
+
+	if (a->rc == DNS_BOGUS || aaaa->rc == DNS_BOGUS) {
+		bad = a->rc == DNS_BOGUS ? a : aaaa;
+		check_add(r, CHECK_CRITICAL, check, "%s: DNSSEC validation of "
+		    "its address failed: %s", host, bad->why);
+	} else if (a->rc == DNS_TEMPFAIL || aaaa->rc == DNS_TEMPFAIL) {
+		bad = a->rc == DNS_TEMPFAIL ? a : aaaa;
+		check_add(r, CHECK_UNKNOWN, check, "%s: address lookup failed: "
+		    "%s%s", host, bad->why[0] != '\0' ? bad->why :
+		    "temporary failure", check_cutnote(run, cut, note,
+		    sizeof(note)));
+	} else
+		check_add(r, none_sev, check, "%s: no A or AAAA record (%s); "
+		    "%s", host, dns_rc_name(a->rc), none_msg);
+}
+
+/* The first line of an error answer's text, or "". */
+static void
+check_body_line(const struct fetch_result *res, char *out, size_t len)
+{
+	size_t	 n;
+
+	out[0] = '\0';
+	if (res->body.data == NULL || res->body.len == 0 ||
+	    strncasecmp(res->content_type, "text/plain", 10) != 0)
+		return;
+	n = strcspn(res->body.data, "\r\n");
+	if (n > res->body.len)
+		n = res->body.len;
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, res->body.data, n);
+	out[n] = '\0';
+}
+
+/*
+ * The policy check from the fetch result: strictly parse the policy
+ * into served.  Returns 1 when served holds the policy.
+ */
+static int
+check_report_fetch(const struct check_run *run, const struct check_dom *d,
+    struct policy *served, struct check_report *r)
+{
+	const struct fetch_result	*res = &d->fetch;
+	const char			*host = d->host;
+	char				 err[256], line[200], note[64];
+	size_t				 len;
+	int				 ok = 0;
+
+	if (!d->pran) {
+		check_add(r, CHECK_UNKNOWN, "policy", "https://%s%s: not "
+		    "fetched: the %d s deadline passed before its turn", host,
+		    CHECK_PATH, run->timeout_s);
+		return 0;
+	}
+	if (!d->fetched) {
+		check_noaddr(run, &d->q[3].res, &d->q[4].res, d->pdns_cut, host,
+		    "policy", CHECK_CRITICAL, "senders cannot fetch the policy",
+		    r);
+		return 0;
+	}
+	if (d->fetch_rc == -1) {
+		check_add(r, d->fetch_cut || res->fail == FETCH_FAIL_NAME_TEMP ?
+		    CHECK_UNKNOWN : CHECK_CRITICAL, "policy", "https://%s%s: "
+		    "%s%s", host, CHECK_PATH, res->err, check_cutnote(run,
+		    d->fetch_cut, note, sizeof(note)));
+		goto out;
+	}
+	if (res->status >= 300 && res->status < 400) {
+		check_add(r, CHECK_CRITICAL, "policy", "https://%s%s: %d %s, "
+		    "a redirect to \"%s\", which senders do not follow", host,
+		    CHECK_PATH, res->status, res->reason, res->location);
+		goto out;
+	}
+	if (res->status != 200) {
+		check_body_line(res, line, sizeof(line));
+		check_add(r, CHECK_CRITICAL, "policy", "https://%s%s: %d %s, "
+		    "not the policy%s%s%s", host, CHECK_PATH, res->status,
+		    res->reason, line[0] != '\0' ? ": \"" : "", line,
+		    line[0] != '\0' ? "\"" : "");
+		goto out;
+	}
+	len = strlen(res->content_type);
+	if (strncasecmp(res->content_type, "text/plain", 10) != 0 ||
+	    (len > 10 && res->content_type[10] != ';' &&
+	    res->content_type[10] != ' ')) {
+		check_add(r, CHECK_CRITICAL, "policy", "https://%s%s: "
+		    "Content-Type \"%s\", senders want text/plain", host,
+		    CHECK_PATH, res->content_type);
+		goto out;
+	}
+	if (policy_parse(res->body.data != NULL ? res->body.data : "",
+	    res->body.len, served, &len, err, sizeof(err)) == -1) {
+		check_add(r, CHECK_CRITICAL, "policy", "https://%s%s: invalid "
+		    "policy, line %zu: %s", host, CHECK_PATH, len, err);
+		goto out;
+	}
+	check_add(r, CHECK_OK, "policy", "https://%s%s: mode %s, %zu mx, "
+	    "max_age %lu (%zu bytes)", host, CHECK_PATH,
+	    policy_mode_name(served->mode), served->nmx, served->max_age,
+	    res->body.len);
+	ok = 1;
+ out:
+	/* Only a verified certificate has a notAfter here. */
+	if (res->not_after != 0)
+		check_cert_expiry(host, res->not_after, run->env->now, r);
+	return ok;
+}
+
+/* The starttls finding of host h; fail is the severity of a failure. */
+static void
+check_report_starttls(const struct check_run *run, const struct check_host *h,
+    enum check_sev fail, struct check_report *r)
+{
+	const struct fetch_result	*res = &h->probe;
+	int64_t				 left;
+	char				 note[64];
+
+	if (!h->probed && (h->redirected || h->dns_cut)) {
+		check_add(r, CHECK_UNKNOWN, "starttls", "%s: not probed: its "
+		    "lookups took until the %d s deadline", h->name,
+		    run->timeout_s);
+		return;
+	}
+	if (!h->probed) {
+		check_noaddr(run, &h->q[0].res, &h->q[1].res, h->dns_cut,
+		    h->name, "starttls", fail, "senders cannot connect to it",
+		    r);
+		return;
+	}
+	if (h->probe_rc == -1) {
+		check_add(r, h->probe_cut || res->fail == FETCH_FAIL_NAME_TEMP ?
+		    CHECK_UNKNOWN : fail, "starttls", "%s: %s%s", h->name,
+		    res->err, check_cutnote(run, h->probe_cut, note,
+		    sizeof(note)));
+		return;
+	}
+	left = res->not_after - run->env->now;
+	if (res->not_after != 0 &&
+	    left < (int64_t)CHECK_CERT_WARN_DAYS * CHECK_DAY)
+		check_add(r, left < (int64_t)CHECK_CERT_CRIT_DAYS * CHECK_DAY ?
+		    CHECK_CRITICAL : CHECK_WARNING, "starttls", "%s: %s, "
+		    "certificate expires in %lld days; renew it", h->name,
+		    res->tls_version, (long long)(left / CHECK_DAY));
+	else
+		check_add(r, CHECK_OK, "starttls", "%s: STARTTLS, %s, "
+		    "certificate verified (%s)", h->name, res->tls_version,
+		    res->peer);
+}
+
+/* --- dane ------------------------------------------------------------------- */
+
+struct check_tlsa {
+	int			 usage, selector, mtype;
+	const unsigned char	*data;
+	size_t			 len;
+	int			 usable;
+	int			 match;
+};
+
+/* Records in a fixed order: the DNS gives them in any. */
+static int
+check_tlsa_cmp(const void *a, const void *b)
+{
+	const struct check_tlsa	*x = a, *y = b;
+	int			 c;
+
+	if (x->usage != y->usage)
+		return x->usage - y->usage;
+	if (x->selector != y->selector)
+		return x->selector - y->selector;
+	if (x->mtype != y->mtype)
+		return x->mtype - y->mtype;
+	if ((c = memcmp(x->data, y->data, x->len < y->len ? x->len :
+	    y->len)) != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* "3 1 1 0a1b2c3d..." for record t into out. */
+static void
+check_tlsa_str(const struct check_tlsa *t, char *out, size_t len)
+{
+	size_t	 i, o;
+	int	 n;
+
+	n = snprintf(out, len, "%d %d %d ", t->usage, t->selector, t->mtype);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	o = (size_t)n;
+	for (i = 0; i < t->len && i < 4 && o + 3 < len; i++, o += 2)
+		(void)snprintf(out + o, len - o, "%02x", t->data[i]);
+	if (t->len > 4 && o + 4 < len)
+		(void)snprintf(out + o, len - o, "...");
+}
+
+/* Append the records of t[] with flag on (match == want) to b. */
+static void
+check_tlsa_list(const struct check_tlsa *t, size_t n, int want, struct buf *b)
+{
+	char	 s[64];
+	size_t	 i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!t[i].usable || t[i].match != want)
+			continue;
+		check_tlsa_str(&t[i], s, sizeof(s));
+		(void)buf_printf(b, "%s%s", k++ > 0 ? ", " : "", s);
+	}
+}
+
+int
+check_dane_tlsa(const char *host, unsigned char *const *rd,
+    const size_t *rdlen, size_t n, const struct fetch_result *peer,
+    int64_t now, struct check_report *r)
+{
+	struct check_tlsa	 t[CHECK_TLSA_MAX];
+	struct buf		 b1, b2;
+	unsigned char		*cd = NULL;
+	char			 why[200], tawhy[320], key[2 * 32 + 1];
+	size_t			 i, j, nt = 0, nusable = 0, nmatch = 0, bad = 0;
+	int			 len, have2 = 0, have3 = 0, usable = 0;
+
+	tawhy[0] = '\0';
+	buf_init(&b1, CHECK_MSG_SIZE);
+	buf_init(&b2, CHECK_MSG_SIZE);
+	for (i = 0; i < n && nt < CHECK_TLSA_MAX; i++) {
+		if (rdlen[i] < 4) {
+			bad++;
+			continue;
+		}
+		t[nt].usage = rd[i][0];
+		t[nt].selector = rd[i][1];
+		t[nt].mtype = rd[i][2];
+		t[nt].data = rd[i] + 3;
+		t[nt].len = rdlen[i] - 3;
+		t[nt].match = 0;
+		/* RFC 7672 section 3.1: usages 2 and 3 only. */
+		t[nt].usable = (t[nt].usage == 2 || t[nt].usage == 3) &&
+		    (t[nt].selector == 0 || t[nt].selector == 1) &&
+		    (t[nt].mtype == 0 || (t[nt].mtype == 1 &&
+		    t[nt].len == 32) || (t[nt].mtype == 2 && t[nt].len == 64));
+		nt++;
+	}
+	qsort(t, nt, sizeof(t[0]), check_tlsa_cmp);
+	/*
+	 * RFC 7671 section 9: a sender uses, for each usage and selector,
+	 * only the records of the strongest matching type present.
+	 */
+	for (i = 0; i < nt; i++)
+		for (j = 0; j < nt; j++)
+			if (t[i].usable && t[j].usable &&
+			    t[i].usage == t[j].usage &&
+			    t[i].selector == t[j].selector &&
+			    t[j].mtype > t[i].mtype)
+				t[i].usable = 0;
+	for (i = 0; i < nt; i++)
+		nusable += t[i].usable;
+	if (nusable == 0) {
+		check_add(r, CHECK_WARNING, "dane", "%s: none of the %zu TLSA "
+		    "record%s is usable for SMTP (usage 2 or 3, selector 0 or "
+		    "1, matching type 0, 1 or 2, RFC 7672 section 3.1): DANE "
+		    "senders use TLS without authenticating %s", host, nt + bad,
+		    nt + bad == 1 ? "" : "s", host);
+		goto out;
+	}
+	usable = 1;
+	check_tlsa_list(t, nt, 0, &b1);
+	if (peer == NULL) {
+		check_add(r, CHECK_OK, "dane", "%s: %zu usable TLSA record%s "
+		    "(%s), DNSSEC-validated; not matched against the server "
+		    "(--no-smtp)", host, nusable, nusable == 1 ? "" : "s",
+		    b1.data != NULL ? b1.data : "");
+		goto out;
+	}
+	if ((cd = xmalloc(FETCH_DER_MAX)) == NULL) {
+		check_add(r, CHECK_UNKNOWN, "dane", "%s: out of memory", host);
+		goto out;
+	}
+	for (i = 0; i < nt; i++) {
+		if (!t[i].usable)
+			continue;
+		if (t[i].usage == 3) {
+			/* DANE-EE: the leaf only; no name or date checks. */
+			len = fetch_chain_data(peer, 0, t[i].selector,
+			    t[i].mtype, cd, FETCH_DER_MAX);
+			t[i].match = len >= 0 && (size_t)len == t[i].len &&
+			    memcmp(cd, t[i].data, t[i].len) == 0;
+		} else {
+			/* DANE-TA: an issuer, and a valid chain up to it. */
+			for (j = 1; j < peer->nchain && !t[i].match; j++) {
+				len = fetch_chain_data(peer, j, t[i].selector,
+				    t[i].mtype, cd, FETCH_DER_MAX);
+				if (len < 0 || (size_t)len != t[i].len ||
+				    memcmp(cd, t[i].data, t[i].len) != 0)
+					continue;
+				if (fetch_chain_verify(peer, j, NULL, 0, host,
+				    now, why, sizeof(why)) == 0)
+					t[i].match = 1;
+				else
+					(void)snprintf(tawhy, sizeof(tawhy),
+					    "; certificate %zu of the chain "
+					    "matches a usage 2 record, but the "
+					    "chain does not verify up to it: "
+					    "%s", j, why);
+			}
+			/* A bare key as anchor (RFC 7671 section 5.2.3). */
+			if (!t[i].match && t[i].selector == 1 &&
+			    t[i].mtype == 0 && fetch_chain_verify(peer, 0,
+			    t[i].data, t[i].len, host, now, why,
+			    sizeof(why)) == 0)
+				t[i].match = 1;
+		}
+		if (t[i].match) {
+			nmatch++;
+			have2 |= t[i].usage == 2;
+			have3 |= t[i].usage == 3;
+		}
+	}
+	buf_reset(&b1);
+	check_tlsa_list(t, nt, 1, &b1);
+	check_tlsa_list(t, nt, 0, &b2);
+	if (nmatch == 0) {
+		key[0] = '\0';
+		if (fetch_chain_data(peer, 0, 1, 1, cd, 32) == 32)
+			for (i = 0; i < 32; i++)
+				(void)snprintf(key + 2 * i, 3, "%02x", cd[i]);
+		check_add(r, CHECK_CRITICAL, "dane", "%s: no TLSA record (%s) "
+		    "matches the certificate chain the server presented%s; "
+		    "DANE senders will not deliver to it (its key: 3 1 1 %s)",
+		    host, b2.data != NULL ? b2.data : "", tawhy, key);
+	} else if (nmatch < nusable)
+		check_add(r, CHECK_OK, "dane", "%s: the server's chain matches "
+		    "%s; %zu other record%s (%s) for a next key or "
+		    "certificate: a rollover is prepared", host, b1.data,
+		    nusable - nmatch, nusable - nmatch == 1 ? "" : "s",
+		    b2.data != NULL ? b2.data : "");
+	else if (have2 && have3)
+		check_add(r, CHECK_OK, "dane", "%s: the server's chain matches "
+		    "%s, its own key and an issuer: either may change alone",
+		    host, b1.data);
+	else
+		check_add(r, CHECK_WARNING, "dane", "%s: a rollover would break "
+		    "DANE: the server's chain matches %s, and no record is "
+		    "there for a next %s; publish one a TTL before changing "
+		    "it", host, b1.data, have2 ? "issuer" : "key or "
+		    "certificate");
+ out:
+	free(cd);
+	buf_free(&b1);
+	buf_free(&b2);
+	return usable;
+}
+
+/* 1 when every address RRset of h that exists validated as secure. */
+static int
+check_addr_secure(const struct check_host *h)
+{
+	return (h->q[0].res.rc == DNS_OK || h->q[1].res.rc == DNS_OK) &&
+	    (h->q[0].res.rc != DNS_OK || h->q[0].res.secure) &&
+	    (h->q[1].res.rc != DNS_OK || h->q[1].res.secure);
+}
+
+/*
+ * The dane findings of one host; returns 1 when DANE senders use TLSA
+ * records for it, 0 when it has none, -1 when that is not known.
+ */
+static int
+check_report_dane_host(const struct check_run *run, const struct check_dom *d,
+    const struct check_host *h, struct check_report *r)
+{
+	const struct dns_result	*tlsa = &h->q[2].res;
+	const struct fetch_result *peer = NULL;
+	char			 note[64];
+
+	if (h->nq < 3 || tlsa->rc == DNS_NXDOMAIN || tlsa->rc == DNS_NODATA)
+		return 0;
+	if (tlsa->rc == DNS_BOGUS) {
+		check_add(r, CHECK_CRITICAL, "dane", "%s: DNSSEC validation "
+		    "failed: %s; DANE senders will not deliver to %s",
+		    h->tlsaname, tlsa->why, h->name);
+		return -1;
+	}
+	if (tlsa->rc != DNS_OK) {
+		check_add(r, CHECK_UNKNOWN, "dane", "%s: lookup failed: %s%s",
+		    h->tlsaname, tlsa->why[0] != '\0' ? tlsa->why :
+		    "temporary failure", check_cutnote(run, h->dns_cut, note,
+		    sizeof(note)));
+		return -1;
+	}
+	if (!tlsa->secure) {
+		check_add(r, CHECK_WARNING, "dane", "%s: TLSA records in an "
+		    "unsigned zone (insecure); DANE senders ignore them",
+		    h->tlsaname);
+		return 0;
+	}
+	/* RFC 7672 sections 2.2.1 and 2.2.2. */
+	if (!d->q[1].res.secure) {
+		check_add(r, CHECK_WARNING, "dane", "%s: TLSA records ignored: "
+		    "the MX records of %s are not DNSSEC-signed, so DANE "
+		    "senders do not look for them", h->tlsaname, d->r->domain);
+		return 0;
+	}
+	if (!check_addr_secure(h)) {
+		check_add(r, h->q[0].res.rc == DNS_TEMPFAIL ||
+		    h->q[1].res.rc == DNS_TEMPFAIL ? CHECK_UNKNOWN :
+		    CHECK_WARNING, "dane", "%s: TLSA records ignored: the "
+		    "address records of %s are not DNSSEC-validated (A %s, "
+		    "AAAA %s)", h->tlsaname, h->name,
+		    dns_rc_name(h->q[0].res.rc), dns_rc_name(h->q[1].res.rc));
+		return 0;
+	}
+	if (run->env->smtp) {
+		if (h->probed && h->probe.nchain > 0)
+			peer = &h->probe;
+		else {
+			/* Connected and refused: a delivery failure. */
+			check_add(r, h->probed && !h->probe_cut &&
+			    h->probe.peer[0] != '\0' &&
+			    h->probe.fail == FETCH_FAIL_OTHER ?
+			    CHECK_CRITICAL : CHECK_UNKNOWN, "dane", "%s: TLSA "
+			    "records not matched, the STARTTLS probe saw no "
+			    "certificate: %s%s", h->name, h->probed ?
+			    h->probe.err : h->dns_cut ? "not probed, its "
+			    "lookups took until the deadline" :
+			    "no address to connect to", check_cutnote(run,
+			    h->probe_cut, note, sizeof(note)));
+			return 1;
+		}
+	}
+	return check_dane_tlsa(h->name, tlsa->data, tlsa->len, tlsa->n, peer,
+	    run->env->now, r) ? 1 : 0;
+}
+
+/* 1 when h's lookups ran and found no TLSA record. */
+static int
+check_host_no_tlsa(const struct check_host *h)
+{
+	return h->ran && (h->nq < 3 || h->q[2].res.rc == DNS_NXDOMAIN ||
+	    h->q[2].res.rc == DNS_NODATA);
+}
+
+/*
+ * The dane check of a domain, and a note when the MX hosts DANE covers
+ * are not those the MTA-STS policy served covers.
+ */
+static void
+check_report_dane(const struct check_run *run, const struct check_dom *d,
+    const struct policy *served, struct check_report *r)
+{
+	const struct check_host	*h;
+	struct buf		 only_sts, only_dane;
+	size_t			 i, j, none = 0, in_dane = 0;
+	int			 u, cov;
+
+	if (d->hosts == NULL)
+		return;
+	for (i = 0; i < d->nmx; i++)
+		if (d->hosts[i] != SIZE_MAX &&
+		    check_host_no_tlsa(run->host[d->hosts[i]]))
+			none++;
+	if (none == d->nmx) {
+		check_add(r, CHECK_OK, "dane", "DANE not in use: no TLSA "
+		    "records for the %zu MX host%s", d->nmx,
+		    d->nmx == 1 ? "" : "s");
+		return;
+	}
+	buf_init(&only_sts, CHECK_MSG_SIZE);
+	buf_init(&only_dane, CHECK_MSG_SIZE);
+	for (i = 0; i < d->nmx; i++) {
+		if (d->hosts[i] == SIZE_MAX) {
+			check_add(r, CHECK_UNKNOWN, "dane", "%s: not checked: "
+			    "out of memory", d->mx[i]);
+			continue;
+		}
+		h = run->host[d->hosts[i]];
+		if (!h->ran) {
+			check_add(r, CHECK_UNKNOWN, "dane", "%s: not checked: "
+			    "the %d s deadline passed before its turn",
+			    h->name, run->timeout_s);
+			continue;
+		}
+		if (check_host_no_tlsa(h)) {
+			check_add(r, CHECK_OK, "dane", "%s: no TLSA records; "
+			    "DANE not in use for it", h->name);
+			u = 0;
+		} else
+			u = check_report_dane_host(run, d, h, r);
+		if (u == -1 || served == NULL ||
+		    served->mode == POLICY_MODE_NONE)
+			continue;
+		in_dane += (size_t)u;
+		for (cov = 0, j = 0; j < served->nmx && !cov; j++)
+			cov = check_mx_match(served->mx[j], h->name);
+		if (cov && !u)
+			(void)buf_printf(&only_sts, "%s%s",
+			    only_sts.len > 0 ? ", " : "", h->name);
+		else if (!cov && u)
+			(void)buf_printf(&only_dane, "%s%s",
+			    only_dane.len > 0 ? ", " : "", h->name);
+	}
+	if (in_dane > 0 && (only_sts.len > 0 || only_dane.len > 0))
+		check_add(r, CHECK_OK, "dane", "note: MTA-STS and DANE "
+		    "disagree on the MX set: %s%s%s%s%s (RFC 8461 section 2: "
+		    "DANE senders apply DANE where TLSA records exist)",
+		    only_sts.len > 0 ? "only MTA-STS covers " : "",
+		    only_sts.len > 0 ? only_sts.data : "",
+		    only_sts.len > 0 && only_dane.len > 0 ? "; " : "",
+		    only_dane.len > 0 ? "only DANE covers " : "",
+		    only_dane.len > 0 ? only_dane.data : "");
+	buf_free(&only_sts);
+	buf_free(&only_dane);
+}
+
+/* --- one domain's report, and the run --------------------------------------- */
+
+/* Every finding of domain d, in a fixed order, from its jobs' results. */
+static void
+check_report_domain(const struct check_run *run, const struct check_dom *d)
+{
+	const struct check_env	*env = run->env;
+	struct check_report	*r = d->r;
 	struct idstate		 st;
 	struct policy		 served;
 	enum idstate_load_rc	 lrc;
-	char			 txtname[HOST_NAME_SIZE + 16];
-	char			 rptname[HOST_NAME_SIZE + 16];
-	char			 host[HOST_NAME_SIZE + 16];
+	enum check_sev		 fail;
 	char			 id[IDSTATE_ID_SIZE], err[1024];
-	char			**txt = NULL, **mx = NULL;
-	size_t			 ntxt = 0, nmx = 0, i;
+	char			**txt = NULL;
+	size_t			 ntxt = 0, i;
 	int			 have = 0, bad;
 
+	if (!d->ran) {
+		check_add(r, CHECK_UNKNOWN, "check", "not checked: the %d s "
+		    "deadline passed before its turn", run->timeout_s);
+		return;
+	}
 	idstate_init(&st);
 	policy_init(&served);
-	memset(q, 0, sizeof(q));
 	id[0] = '\0';
-	(void)snprintf(txtname, sizeof(txtname), "_mta-sts.%s", domain);
-	(void)snprintf(rptname, sizeof(rptname), "_smtp._tls.%s", domain);
-	(void)snprintf(host, sizeof(host), "mta-sts.%s", domain);
-	q[0].name = txtname;
-	q[0].type = DNS_TYPE_TXT;
-	q[1].name = domain;
-	q[1].type = DNS_TYPE_MX;
-	q[2].name = rptname;
-	q[2].type = DNS_TYPE_TXT;
-	dns_run(env->dns, q, 3, env->timeout_ms);
 
 	/* txt */
-	if (!check_dns_fail(&q[0].res, txtname, "txt", CHECK_CRITICAL,
-	    "no TXT record; senders do not look for a policy", r)) {
-		txt = check_txt_list(&q[0].res, &ntxt, &bad);
+	if (!check_dns_fail(run, &d->q[0].res, d->dns_cut, d->txtname, "txt",
+	    CHECK_CRITICAL, "no TXT record; senders do not look for a policy",
+	    r)) {
+		txt = check_txt_list(&d->q[0].res, &ntxt, &bad);
 		if (bad > 0)
 			check_add(r, CHECK_CRITICAL, "txt", "%s: %d malformed "
-			    "TXT record%s", txtname, bad, bad > 1 ? "s" : "");
-		check_sts_txt(txtname, txt != NULL ? txt : (char *[]){ NULL },
-		    ntxt, id, sizeof(id), r);
+			    "TXT record%s", d->txtname, bad, bad > 1 ? "s" : "");
+		check_sts_txt(d->txtname, txt != NULL ? txt :
+		    (char *[]){ NULL }, ntxt, id, sizeof(id), r);
+		check_free_list(txt, ntxt);
 	}
 
 	/* policy and cert */
-	if (!host_valid(host, strlen(host)))
+	if (!host_valid(d->host, strlen(d->host)))
 		check_add(r, CHECK_CRITICAL, "policy", "%s is too long for a "
-		    "host name", host);
+		    "host name", d->host);
 	else
-		have = check_fetch(env, host, &served, r);
+		have = check_report_fetch(run, d, &served, r);
 
 	/* id */
-	lrc = idstate_load(env->state_dir, domain, &st, err, sizeof(err));
+	lrc = idstate_load(env->state_dir, r->domain, &st, err, sizeof(err));
 	if (lrc == IDSTATE_LOAD_ERROR)
 		check_add(r, CHECK_UNKNOWN, "id", "%s", err);
 	else
@@ -754,20 +1544,30 @@ check_domain(const struct check_env *env, const char *domain,
 		    have ? &served : NULL, r);
 
 	/* mx */
-	if (q[1].res.rc == DNS_BOGUS || q[1].res.rc == DNS_TEMPFAIL)
-		(void)check_dns_fail(&q[1].res, domain, "mx", CHECK_OK, "", r);
-	else if (q[1].res.rc == DNS_NXDOMAIN)
+	if (d->q[1].res.rc == DNS_BOGUS || d->q[1].res.rc == DNS_TEMPFAIL)
+		(void)check_dns_fail(run, &d->q[1].res, d->dns_cut,
+		    r->domain, "mx", CHECK_OK, "", r);
+	else if (d->q[1].res.rc == DNS_NXDOMAIN)
 		check_add(r, CHECK_CRITICAL, "mx", "%s: the domain does not "
-		    "exist", domain);
+		    "exist", r->domain);
 	else {
-		if (!q[1].res.secure)
+		if (!d->q[1].res.secure)
 			check_add(r, CHECK_WARNING, "mx", "%s: the MX records "
 			    "are not DNSSEC-signed (insecure): a forged MX set "
-			    "cannot be told from the real one",
-			    domain);
-		mx = check_mx_list(&q[1].res, domain, &nmx, r);
-		if (have && served.mode != POLICY_MODE_NONE && mx != NULL)
-			check_policy_mx(&served, mx, nmx, r);
+			    "cannot be told from the real one", r->domain);
+		if (d->nbadmx > 0)
+			check_add(r, CHECK_CRITICAL, "mx", "%s: %zu malformed "
+			    "MX record%s", r->domain, d->nbadmx,
+			    d->nbadmx == 1 ? "" : "s");
+		if (d->nnullmx > 0)
+			check_add(r, CHECK_WARNING, "mx", "%s: Null MX (RFC "
+			    "7505): the domain takes no mail, MTA-STS has no "
+			    "use", r->domain);
+		if (d->mx == NULL)
+			check_add(r, CHECK_UNKNOWN, "mx", "%s: out of memory",
+			    r->domain);
+		else if (have && served.mode != POLICY_MODE_NONE)
+			check_policy_mx(&served, d->mx, d->nmx, r);
 	}
 
 	/* mode, max_age */
@@ -775,33 +1575,136 @@ check_domain(const struct check_env *env, const char *domain,
 		check_policy_settings(&served, r);
 
 	/* tlsrpt */
-	if (!check_dns_fail(&q[2].res, rptname, "tlsrpt", CHECK_WARNING,
-	    "no TLS-RPT record; senders cannot report TLS failures to you "
-	    "(RFC 8460)", r)) {
-		check_free_list(txt, ntxt);
-		txt = check_txt_list(&q[2].res, &ntxt, &bad);
-		check_tlsrpt_txt(rptname, txt != NULL ? txt :
+	if (!check_dns_fail(run, &d->q[2].res, d->dns_cut, d->rptname,
+	    "tlsrpt", CHECK_WARNING, "no TLS-RPT record; senders cannot "
+	    "report TLS failures to you (RFC 8460)", r)) {
+		txt = check_txt_list(&d->q[2].res, &ntxt, &bad);
+		check_tlsrpt_txt(d->rptname, txt != NULL ? txt :
 		    (char *[]){ NULL }, ntxt, r);
+		check_free_list(txt, ntxt);
 	}
 
 	/* reports */
 	if (env->conf != NULL)
-		summary_check(env->conf, domain, env->report_days, env->now,
+		summary_check(env->conf, r->domain, env->report_days, env->now,
 		    have ? &served : NULL, lrc == IDSTATE_LOAD_OK ? &st : NULL,
 		    r);
 
 	/* starttls */
-	if (env->smtp && mx != NULL)
-		check_smtp(env, mx, nmx, have ? &served : NULL, r);
+	fail = have && served.mode != POLICY_MODE_ENFORCE ? CHECK_WARNING :
+	    CHECK_CRITICAL;
+	for (i = 0; env->smtp && d->hosts != NULL && i < d->nmx; i++) {
+		if (d->hosts[i] == SIZE_MAX)
+			check_add(r, CHECK_UNKNOWN, "starttls", "%s: not "
+			    "checked: out of memory", d->mx[i]);
+		else if (!run->host[d->hosts[i]]->ran)
+			check_add(r, CHECK_UNKNOWN, "starttls", "%s: not "
+			    "checked: the %d s deadline passed before its turn",
+			    d->mx[i], run->timeout_s);
+		else
+			check_report_starttls(run, run->host[d->hosts[i]],
+			    fail, r);
+	}
 
-	check_free_list(txt, ntxt);
-	check_free_list(mx, nmx);
-	for (i = 0; i < 3; i++)
-		dns_result_clear(&q[i].res);
+	/* dane */
+	check_report_dane(run, d, have ? &served : NULL, r);
+
 	policy_clear(&served);
 	idstate_clear(&st);
 }
 
+void
+check_run(const struct check_env *env, struct check_report *r, size_t n)
+{
+	struct check_run	 run;
+	struct check_dom	*d;
+	pthread_t		 tid[CHECK_THREADS];
+	size_t			 i, k, nt = 0;
+	int			 timeout_ms;
+
+	memset(&run, 0, sizeof(run));
+	run.env = env;
+	timeout_ms = env->timeout_ms > 0 ? env->timeout_ms :
+	    CHECK_TIMEOUT_S * 1000;
+	run.timeout_s = (timeout_ms + 999) / 1000;
+	run.deadline = clock_ms() + timeout_ms;
+	run.ndom = n;
+	if (n == 0)
+		return;
+	if ((run.dom = xcalloc(n, sizeof(*run.dom))) == NULL ||
+	    pthread_mutex_init(&run.mu, NULL) != 0) {
+		free(run.dom);
+		for (i = 0; i < n; i++)
+			check_add(&r[i], CHECK_UNKNOWN, "check", "not checked: "
+			    "out of memory");
+		return;
+	}
+	(void)pthread_cond_init(&run.cv, NULL);
+	for (i = 0; i < n; i++) {
+		d = &run.dom[i];
+		d->r = &r[i];
+		(void)snprintf(d->txtname, sizeof(d->txtname), "_mta-sts.%s",
+		    r[i].domain);
+		(void)snprintf(d->rptname, sizeof(d->rptname), "_smtp._tls.%s",
+		    r[i].domain);
+		(void)snprintf(d->host, sizeof(d->host), "mta-sts.%s",
+		    r[i].domain);
+		d->q[0].name = d->txtname;
+		d->q[0].type = DNS_TYPE_TXT;
+		d->q[1].name = r[i].domain;
+		d->q[1].type = DNS_TYPE_MX;
+		d->q[2].name = d->rptname;
+		d->q[2].type = DNS_TYPE_TXT;
+		d->q[3].name = d->host;
+		d->q[3].type = DNS_TYPE_A;
+		d->q[4].name = d->host;
+		d->q[4].type = DNS_TYPE_AAAA;
+		for (k = 0; k < 5; k++)
+			d->q[k].res.rc = DNS_TEMPFAIL;
+		fetch_result_init(&d->fetch);
+		(void)check_enqueue(&run, CHECK_JOB_DOMAIN, i);
+		(void)check_enqueue(&run, CHECK_JOB_POLICY, i);
+	}
+
+	/* Workers for the jobs; this thread is one of them. */
+	for (nt = 0; nt < CHECK_THREADS - 1 && nt < 5 * n; nt++)
+		if (pthread_create(&tid[nt], NULL, check_worker, &run) != 0)
+			break;
+	(void)check_worker(&run);
+	for (i = 0; i < nt; i++)
+		(void)pthread_join(tid[i], NULL);
+
+	for (i = 0; i < n; i++)
+		check_report_domain(&run, &run.dom[i]);
+
+	for (i = 0; i < n; i++) {
+		d = &run.dom[i];
+		for (k = 0; k < 5; k++)
+			dns_result_clear(&d->q[k].res);
+		check_free_list(d->mx, d->nmx);
+		free(d->hosts);
+		fetch_result_clear(&d->fetch);
+	}
+	for (i = 0; i < run.nhost; i++) {
+		for (k = 0; k < 3; k++)
+			dns_result_clear(&run.host[i]->q[k].res);
+		fetch_result_clear(&run.host[i]->probe);
+		free(run.host[i]);
+	}
+	free(run.host);
+	free(run.jobs);
+	free(run.dom);
+	(void)pthread_cond_destroy(&run.cv);
+	(void)pthread_mutex_destroy(&run.mu);
+}
+
+void
+check_domain(const struct check_env *env, const char *domain,
+    struct check_report *r)
+{
+	(void)domain;	/* r->domain, from check_report_init() */
+	check_run(env, r, 1);
+}
 /* Append s to out as a JSON string. */
 static int
 check_json_str(struct buf *out, const char *s)

@@ -31,6 +31,20 @@
  *		1.2 or newer, a certificate valid for the MX name and not
  *		about to expire (CRITICAL with mode enforce or an unknown
  *		policy, WARNING with testing or none); only with env->smtp
+ *	dane	each MX host's DNSSEC-validated _25._tcp TLSA RRset (RFC
+ *		7672): absent, insecure, bogus, usable; with env->smtp
+ *		matched against the chain the STARTTLS probe saw (usages 2
+ *		and 3, RFC 6698/7671 selectors and matching types), with a
+ *		WARNING when no record is there for a next key; a note
+ *		when DANE and the MTA-STS policy cover other MX hosts
+ *
+ * check_run() checks many domains at once, within one deadline: each
+ * domain's lookups (one batch), each distinct MX host's lookups and
+ * STARTTLS probe, and each policy fetch are jobs that a few threads run
+ * concurrently.  Lookups and fetches get the time left until the
+ * deadline; what it cuts off, or what could not start before it, is
+ * UNKNOWN and says so.  Findings are written after every job ended, in
+ * a fixed order.
  *
  * Every check adds findings (an OK one when it passes) to a report; the
  * report's status is the worst severity, ordered CRITICAL > WARNING >
@@ -50,6 +64,7 @@ struct buf;
 struct conf;
 struct dns;
 struct fetch_opts;
+struct fetch_result;
 struct idstate;
 struct policy;
 
@@ -75,6 +90,9 @@ enum check_format {
 #define CHECK_MSG_SIZE		768
 #define CHECK_FINDINGS_MAX	256	/* per domain; more are dropped */
 #define CHECK_OUT_MAX		(1024 * 1024)
+#define CHECK_TIMEOUT_S		8	/* default deadline of a run */
+#define CHECK_TIMEOUT_MAX_S	600
+#define CHECK_TLSA_MAX		32	/* TLSA records looked at per host */
 
 struct check_finding {
 	enum check_sev	 sev;
@@ -95,8 +113,8 @@ struct check_env {
 	const char		*state_dir;	/* borrowed */
 	const struct fetch_opts	*fopts;		/* borrowed; NULL: defaults */
 	int64_t			 now;		/* UTC epoch seconds */
-	int			 timeout_ms;	/* all DNS lookups of a domain */
-	int			 smtp;		/* 1: the starttls check */
+	int			 timeout_ms;	/* the whole run; 0: default */
+	int			 smtp;		/* 1: starttls, DANE matching */
 	const struct conf	*conf;		/* borrowed; NULL: no reports */
 	int			 report_days;	/* the reports check's window */
 };
@@ -164,9 +182,25 @@ void	check_state(const struct idstate *st, const char *dns_id,
 	    const struct policy *served, struct check_report *r);
 
 /*
- * Run every check for domain (lower case, valid hostname) into r
- * (check_report_init()ed by the caller).
+ * DANE for the MX host host: the n TLSA rdata rd[] (lengths rdlen[]),
+ * DNSSEC-validated, against the chain peer holds (NULL: the DNS part
+ * only).  Adds the dane findings; returns 1 when a sender has usable
+ * records for host, else 0.
  */
+int	check_dane_tlsa(const char *host, unsigned char *const *rd,
+	    const size_t *rdlen, size_t n, const struct fetch_result *peer,
+	    int64_t now, struct check_report *r);
+
+/*
+ * Run every check for the n domains whose reports r[] were
+ * check_report_init()ed with their names (lower case, valid hostnames),
+ * concurrently and within env->timeout_ms in all.  env->dns must allow
+ * dns_run() from several threads.
+ */
+void	check_run(const struct check_env *env, struct check_report *r,
+	    size_t n);
+
+/* check_run() for one report, r (initialised for domain). */
 void	check_domain(const struct check_env *env, const char *domain,
 	    struct check_report *r);
 

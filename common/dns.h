@@ -39,6 +39,7 @@ enum dns_rc {
 #define DNS_TYPE_MX	15
 #define DNS_TYPE_TXT	16
 #define DNS_TYPE_AAAA	28
+#define DNS_TYPE_TLSA	52
 
 #define DNS_WHY_SIZE	512
 

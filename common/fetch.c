@@ -37,6 +37,10 @@ fetch_result_init(struct fetch_result *res)
 void
 fetch_result_clear(struct fetch_result *res)
 {
+	size_t	 i;
+
+	for (i = 0; i < res->nchain; i++)
+		free(res->chain[i]);
 	buf_free(&res->body);
 	fetch_result_init(res);
 }
@@ -444,6 +448,41 @@ fetch_chunked(const char *raw, size_t len, size_t pos, int eof,
 	return FETCH_PARSE_MORE;
 }
 
+/*
+ * Keep the start of a 4xx or 5xx answer's body, where servers say why.
+ * Never an error: a body that is malformed, encoded or cut short is kept
+ * as far as it goes, or not at all; without Content-Length or chunked
+ * framing, only the bytes that came with the header are kept.
+ */
+static enum fetch_parse_rc
+fetch_errbody(const char *raw, size_t len, size_t pos, int eof,
+    const struct fetch_head *h, struct fetch_result *res)
+{
+	enum fetch_parse_rc	 rc;
+	size_t			 n = FETCH_ERRBODY_MAX;
+
+	if (h->status < 400 || h->encoded)
+		return FETCH_PARSE_DONE;
+	if (h->chunked) {
+		if ((rc = fetch_chunked(raw, len, pos, eof, res)) ==
+		    FETCH_PARSE_MORE)
+			return rc;
+		if (rc == FETCH_PARSE_ERROR) {
+			buf_reset(&res->body);
+			res->err[0] = '\0';
+		}
+		return FETCH_PARSE_DONE;
+	}
+	if (h->have_length && h->length < n)
+		n = h->length;
+	if (h->have_length && len - pos < n && !eof)
+		return FETCH_PARSE_MORE;
+	if (n > len - pos)
+		n = len - pos;
+	(void)buf_add(&res->body, raw + pos, n);
+	return FETCH_PARSE_DONE;
+}
+
 enum fetch_parse_rc
 fetch_response_parse(const char *raw, size_t len, int eof,
     struct fetch_result *res)
@@ -469,7 +508,7 @@ fetch_response_parse(const char *raw, size_t len, int eof,
 			break;
 	}
 	if (h.status != 200)
-		return FETCH_PARSE_DONE;
+		return fetch_errbody(raw, len, pos, eof, &h, res);
 	if (h.chunked && h.have_length) {
 		fetch_err(res, "both Content-Length and Transfer-Encoding");
 		return FETCH_PARSE_ERROR;
@@ -597,40 +636,68 @@ fetch_peer_name(const struct addrinfo *ai, char *dst, size_t len)
 		(void)snprintf(dst, len, "%s port %s", h, s);
 }
 
-/* Connect to the first address of chost:cport that answers. */
+/*
+ * Connect to the first address of chost:cport that answers: of
+ * opts->addrs when the host was not redirected (chost == host) and the
+ * caller gave them, else of getaddrinfo(chost).  Returns the socket, or
+ * -1 with res->err and res->fail set.
+ */
 static int
-fetch_connect(const char *chost, const char *cport, int per_try_ms,
-    long long deadline, struct fetch_result *res)
+fetch_connect(const char *host, const char *chost, const char *cport,
+    const struct fetch_opts *opts, int per_try_ms, long long deadline,
+    struct fetch_result *res)
 {
-	struct addrinfo	 hints, *ais = NULL, *ai;
+	struct addrinfo	 hints, *ais, *ai;
 	long long	 try_deadline;
+	const char	*name;
 	char		 peer[128];
-	int		 fd = -1, gai;
+	size_t		 i, n;
+	int		 fd = -1, gai, given;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	if ((gai = getaddrinfo(chost, cport, &hints, &ais)) != 0) {
-		fetch_err(res, "%s: %s", chost, gai_strerror(gai));
-		return -1;
-	}
-	for (ai = ais; ai != NULL; ai = ai->ai_next) {
-		try_deadline = clock_ms() + per_try_ms;
-		if (try_deadline > deadline)
-			try_deadline = deadline;
-		fetch_peer_name(ai, peer, sizeof(peer));
-		if ((fd = fetch_connect_one(ai, try_deadline)) != -1) {
-			(void)snprintf(res->peer, sizeof(res->peer), "%s",
-			    peer);
-			break;
+	given = chost == host && opts != NULL && opts->addrs != NULL;
+	if (given)
+		hints.ai_flags |= AI_NUMERICHOST;
+	n = given ? opts->naddrs : 1;
+	fetch_err(res, "%s: no address to connect to", host);
+	res->fail = FETCH_FAIL_NAME;
+	for (i = 0; i < n && fd == -1; i++) {
+		name = given ? opts->addrs[i] : chost;
+		if ((gai = getaddrinfo(name, cport, &hints, &ais)) != 0) {
+			if (given)
+				continue;
+			fetch_err(res, "%s: %s", chost, gai_strerror(gai));
+			res->fail = gai == EAI_NONAME || gai == EAI_NODATA ?
+			    FETCH_FAIL_NAME : gai == EAI_AGAIN ||
+			    gai == EAI_FAIL ? FETCH_FAIL_NAME_TEMP :
+			    FETCH_FAIL_OTHER;
+			return -1;
 		}
-		fetch_err(res, "connect to %s: %s", peer,
-		    errno == ETIMEDOUT ? "timed out" : strerror(errno));
+		for (ai = ais; ai != NULL; ai = ai->ai_next) {
+			try_deadline = clock_ms() + per_try_ms;
+			if (try_deadline > deadline)
+				try_deadline = deadline;
+			fetch_peer_name(ai, peer, sizeof(peer));
+			if ((fd = fetch_connect_one(ai, try_deadline)) != -1) {
+				(void)snprintf(res->peer, sizeof(res->peer),
+				    "%s", peer);
+				res->fail = FETCH_FAIL_NONE;
+				break;
+			}
+			fetch_err(res, "connect to %s: %s", peer,
+			    errno == ETIMEDOUT ? "timed out" : strerror(errno));
+			res->fail = errno == ETIMEDOUT ? FETCH_FAIL_TIMEOUT :
+			    FETCH_FAIL_OTHER;
+			if (clock_ms() >= deadline)
+				break;
+		}
+		freeaddrinfo(ais);
 		if (clock_ms() >= deadline)
 			break;
 	}
-	freeaddrinfo(ais);
 	return fd;
 }
 
@@ -709,10 +776,11 @@ fetch_ssl_fail(struct fetch_result *res, const char *host, const char *what,
 {
 	char	 why[256];
 
-	if (sslerr == SSL_ERROR_SYSCALL && errno == ETIMEDOUT)
+	if (sslerr == SSL_ERROR_SYSCALL && errno == ETIMEDOUT) {
 		fetch_err(res, "%s with %s (%s): timed out", what, host,
 		    res->peer);
-	else if (sslerr == SSL_ERROR_SYSCALL)
+		res->fail = FETCH_FAIL_TIMEOUT;
+	} else if (sslerr == SSL_ERROR_SYSCALL)
 		fetch_err(res, "%s with %s (%s): %s", what, host, res->peer,
 		    fetch_ssl_error(why, sizeof(why), strerror(errno)));
 	else
@@ -743,14 +811,50 @@ fetch_peer_not_after(SSL *ssl)
 }
 
 /*
+ * Let the handshake finish whatever the verification says, so that the
+ * chain can be kept for DANE; fetch_tls_open() then fails on the result.
+ */
+static int
+fetch_verify_later(int ok, X509_STORE_CTX *x)
+{
+	(void)ok;
+	(void)x;
+	return 1;
+}
+
+/* Keep DER copies of the certificates the peer sent, leaf first. */
+static void
+fetch_keep_chain(SSL *ssl, struct fetch_result *res)
+{
+	STACK_OF(X509)	*sk;
+	unsigned char	*p;
+	int		 i, len;
+
+	if ((sk = SSL_get_peer_cert_chain(ssl)) == NULL)
+		return;
+	for (i = 0; i < sk_X509_num(sk) && res->nchain < FETCH_CHAIN_MAX;
+	    i++) {
+		if ((len = i2d_X509(sk_X509_value(sk, i), NULL)) <= 0 ||
+		    len > FETCH_DER_MAX ||
+		    (res->chain[res->nchain] = malloc((size_t)len)) == NULL)
+			break;
+		p = res->chain[res->nchain];
+		(void)i2d_X509(sk_X509_value(sk, i), &p);
+		res->chain_len[res->nchain++] = (size_t)len;
+	}
+}
+
+/*
  * The TLS client of both fetches, on the connected fd: TLS 1.2 or newer,
  * SNI host, the certificate verified for host against opts' CA file or the
  * system store.  Returns the established SSL, or NULL with res->err set.
- * *ctxp receives the SSL_CTX (or NULL); the caller frees both either way.
+ * With keep, the peer's chain goes to res->chain once the handshake is
+ * done, also when the certificate is then refused.  *ctxp receives the
+ * SSL_CTX (or NULL); the caller frees both either way.
  */
 static SSL *
 fetch_tls_open(int fd, const char *host, const struct fetch_opts *opts,
-    long long deadline, struct fetch_result *res, SSL_CTX **ctxp)
+    long long deadline, int keep, struct fetch_result *res, SSL_CTX **ctxp)
 {
 	SSL_CTX			*ctx = NULL;
 	SSL			*ssl = NULL;
@@ -766,7 +870,8 @@ fetch_tls_open(int fd, const char *host, const struct fetch_opts *opts,
 		    fetch_ssl_error(why, sizeof(why), "out of memory"));
 		goto out;
 	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, keep ? fetch_verify_later :
+	    NULL);
 	if (opts != NULL && opts->ca_file != NULL) {
 		if (SSL_CTX_load_verify_locations(ctx, opts->ca_file,
 		    NULL) != 1) {
@@ -802,6 +907,13 @@ fetch_tls_open(int fd, const char *host, const struct fetch_opts *opts,
 			    X509_verify_cert_error_string(verr));
 		else
 			fetch_ssl_fail(res, host, "TLS handshake", sslerr);
+		goto out;
+	}
+	if (keep)
+		fetch_keep_chain(ssl, res);
+	if ((verr = SSL_get_verify_result(ssl)) != X509_V_OK) {
+		fetch_err(res, "certificate of %s (%s) not accepted: %s", host,
+		    res->peer, X509_verify_cert_error_string(verr));
 		goto out;
 	}
 	res->not_after = fetch_peer_not_after(ssl);
@@ -848,11 +960,12 @@ fetch_get(const char *host, const char *path, const struct fetch_opts *opts,
 	}
 
 	fetch_connect_target(opts, host, &chost, &cport);
-	if ((fd = fetch_connect(chost, cport, per_try, deadline, res)) == -1)
+	if ((fd = fetch_connect(host, chost, cport, opts, per_try, deadline,
+	    res)) == -1)
 		goto out;
 
-	if ((ssl = fetch_tls_open(fd, host, opts, deadline, res, &ctx)) ==
-	    NULL)
+	if ((ssl = fetch_tls_open(fd, host, opts, deadline, 0, res,
+	    &ctx)) == NULL)
 		goto out;
 
 	for (off = 0; off < req.len; off += (size_t)n)
@@ -901,6 +1014,8 @@ fetch_get(const char *host, const char *path, const struct fetch_opts *opts,
 	if (rc == -1) {
 		buf_reset(&res->body);
 		res->status = 0;
+		if (res->fail == FETCH_FAIL_NONE)
+			res->fail = FETCH_FAIL_OTHER;
 	}
 	return rc;
 }
@@ -931,6 +1046,8 @@ fetch_smtp_reply(int fd, long long deadline, char *reply, size_t len,
 			fetch_err(res, "SMTP with %s (%s): %s", host,
 			    res->peer, errno == ETIMEDOUT ? "timed out" :
 			    strerror(errno));
+			if (errno == ETIMEDOUT)
+				res->fail = FETCH_FAIL_TIMEOUT;
 			return -1;
 		}
 		if ((n = read(fd, &c, 1)) == -1) {
@@ -989,6 +1106,8 @@ fetch_smtp_send(int fd, long long deadline, const char *s,
 			fetch_err(res, "SMTP with %s (%s): %s", host,
 			    res->peer, errno == ETIMEDOUT ? "timed out" :
 			    strerror(errno));
+			if (errno == ETIMEDOUT)
+				res->fail = FETCH_FAIL_TIMEOUT;
 			return -1;
 		}
 		if (n > 0)
@@ -1038,7 +1157,7 @@ fetch_starttls(const char *host, const struct fetch_opts *opts,
 	}
 	fetch_connect_target_port(opts, host, FETCH_SMTP_PORT, &chost,
 	    &cport);
-	if ((fd = fetch_connect(chost, cport, opts != NULL &&
+	if ((fd = fetch_connect(host, chost, cport, opts, opts != NULL &&
 	    opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms :
 	    FETCH_CONNECT_TIMEOUT_MS, deadline, res)) == -1)
 		goto out;
@@ -1074,8 +1193,8 @@ fetch_starttls(const char *host, const struct fetch_opts *opts,
 		goto out;
 	}
 
-	if ((ssl = fetch_tls_open(fd, host, opts, deadline, res, &ctx)) ==
-	    NULL)
+	if ((ssl = fetch_tls_open(fd, host, opts, deadline, 1, res,
+	    &ctx)) == NULL)
 		goto out;
 	(void)snprintf(res->tls_version, sizeof(res->tls_version), "%s",
 	    SSL_get_version(ssl));
@@ -1090,6 +1209,131 @@ fetch_starttls(const char *host, const struct fetch_opts *opts,
 	SSL_CTX_free(ctx);
 	if (fd != -1)
 		(void)close(fd);
+	ERR_clear_error();
+	if (rc == -1 && res->fail == FETCH_FAIL_NONE)
+		res->fail = FETCH_FAIL_OTHER;
+	return rc;
+}
+
+/* --- DANE ------------------------------------------------------------------ */
+
+/* Decode res->chain[depth]; NULL when it cannot be. */
+static X509 *
+fetch_chain_cert(const struct fetch_result *res, size_t depth)
+{
+	const unsigned char	*p;
+
+	if (depth >= res->nchain)
+		return NULL;
+	p = res->chain[depth];
+	return d2i_X509(NULL, &p, (long)res->chain_len[depth]);
+}
+
+int
+fetch_chain_data(const struct fetch_result *res, size_t depth, int selector,
+    int mtype, unsigned char *out, size_t outsize)
+{
+	X509		*x = NULL;
+	unsigned char	*der = NULL;
+	unsigned int	 mdlen;
+	int		 len = -1, n;
+
+	if ((selector != 0 && selector != 1) || mtype < 0 || mtype > 2 ||
+	    (x = fetch_chain_cert(res, depth)) == NULL)
+		goto out;
+	n = selector == 0 ? i2d_X509(x, &der) :
+	    i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	if (n <= 0)
+		goto out;
+	if (mtype == 0) {
+		if ((size_t)n <= outsize) {
+			memcpy(out, der, (size_t)n);
+			len = n;
+		}
+		goto out;
+	}
+	if (outsize < (mtype == 1 ? 32u : 64u) ||
+	    EVP_Digest(der, (size_t)n, out, &mdlen, mtype == 1 ? EVP_sha256() :
+	    EVP_sha512(), NULL) != 1)
+		goto out;
+	len = (int)mdlen;
+ out:
+	OPENSSL_free(der);
+	X509_free(x);
+	ERR_clear_error();
+	return len;
+}
+
+int
+fetch_chain_verify(const struct fetch_result *res, size_t depth,
+    const unsigned char *spki, size_t spkilen, const char *host, int64_t now,
+    char *why, size_t whylen)
+{
+	X509			*certs[FETCH_CHAIN_MAX];
+	STACK_OF(X509)		*untrusted = NULL;
+	X509_STORE		*store = NULL;
+	X509_STORE_CTX		*ctx = NULL;
+	X509_VERIFY_PARAM	*param;
+	EVP_PKEY		*key = NULL;
+	const unsigned char	*p;
+	size_t			 i, n = 0;
+	int			 rc = -1;
+
+	(void)snprintf(why, whylen, "cannot verify the chain");
+	for (n = 0; n < res->nchain; n++)
+		if ((certs[n] = fetch_chain_cert(res, n)) == NULL) {
+			(void)snprintf(why, whylen, "certificate %zu of the "
+			    "chain cannot be decoded", n);
+			goto out;
+		}
+	if (spki != NULL) {
+		/* The anchor is a key: it must have signed the top. */
+		p = spki;
+		if (n == 0 || (key = d2i_PUBKEY(NULL, &p, (long)spkilen)) ==
+		    NULL) {
+			(void)snprintf(why, whylen, "the record's key cannot "
+			    "be decoded");
+			goto out;
+		}
+		if (X509_verify(certs[n - 1], key) != 1) {
+			(void)snprintf(why, whylen, "the record's key did not "
+			    "sign the last certificate of the chain");
+			goto out;
+		}
+		depth = n - 1;
+	} else if (depth == 0 || depth >= n)
+		goto out;
+	if ((untrusted = sk_X509_new_null()) == NULL ||
+	    (store = X509_STORE_new()) == NULL ||
+	    X509_STORE_add_cert(store, certs[depth]) != 1 ||
+	    (ctx = X509_STORE_CTX_new()) == NULL)
+		goto out;
+	for (i = 1; i < depth; i++)
+		if (sk_X509_push(untrusted, certs[i]) <= 0)
+			goto out;
+	if (X509_STORE_CTX_init(ctx, store, certs[0], untrusted) != 1)
+		goto out;
+	param = X509_STORE_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+	X509_VERIFY_PARAM_set_time(param, (time_t)now);
+	X509_VERIFY_PARAM_set_hostflags(param,
+	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (X509_VERIFY_PARAM_set1_host(param, host, 0) != 1 ||
+	    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER) != 1)
+		goto out;
+	if (X509_verify_cert(ctx) != 1) {
+		(void)snprintf(why, whylen, "%s", X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(ctx)));
+		goto out;
+	}
+	rc = 0;
+ out:
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	sk_X509_free(untrusted);
+	EVP_PKEY_free(key);
+	for (i = 0; i < n; i++)
+		X509_free(certs[i]);
 	ERR_clear_error();
 	return rc;
 }

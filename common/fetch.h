@@ -34,6 +34,9 @@
 #define FETCH_SMTP_PORT		"25"
 #define FETCH_PORT_SIZE		6
 #define FETCH_CONNECT_TO_MAX	16
+#define FETCH_ERRBODY_MAX	1024	/* kept of a non-200 answer's body */
+#define FETCH_CHAIN_MAX		10	/* certificates kept of a chain */
+#define FETCH_DER_MAX		16384	/* one certificate, DER */
 
 /* One --connect-to rule; empty strings mean "any" (1) or "unchanged" (2). */
 struct fetch_connect_to {
@@ -49,13 +52,32 @@ struct fetch_opts {
 	size_t				 nconnect_to;
 	int				 timeout_ms;	/* 0: default */
 	int				 connect_timeout_ms;	/* 0: default */
+	/*
+	 * Numeric addresses to connect to in place of a name lookup of
+	 * the host (when no --connect-to rule names another host), so
+	 * that a caller may use its own validated, time-bounded lookups.
+	 */
+	const char *const		*addrs;
+	size_t				 naddrs;
+};
+
+/* Why fetch_get() or fetch_starttls() returned -1. */
+enum fetch_fail {
+	FETCH_FAIL_NONE,
+	FETCH_FAIL_TIMEOUT,	/* the deadline passed */
+	FETCH_FAIL_NAME,	/* the name has no address */
+	FETCH_FAIL_NAME_TEMP,	/* the name lookup failed temporarily */
+	FETCH_FAIL_OTHER,	/* connection, TLS, certificate, protocol */
+	FETCH_FAIL__MAX
 };
 
 struct fetch_result {
 	int		 status;	/* HTTP status; 0 when none was read */
 	char		 reason[64];	/* its reason phrase, made printable */
 	char		 location[256];	/* Location of a 3xx, made printable */
-	struct buf	 body;		/* status 200 only; FETCH_BODY_MAX */
+	struct buf	 body;		/* status 200: the body (up to
+					   FETCH_BODY_MAX); other statuses:
+					   its first FETCH_ERRBODY_MAX bytes */
 	char		 content_type[128];	/* Content-Type, printable, or "" */
 	char		 peer[128];	/* "ADDR port N" connected to, or "" */
 	int64_t		 not_after;	/* the verified peer certificate's
@@ -63,6 +85,15 @@ struct fetch_result {
 					   when no certificate was verified */
 	char		 tls_version[16];	/* "TLSv1.3"; fetch_starttls() */
 	char		 err[768];	/* why fetch_get() returned -1 */
+	enum fetch_fail	 fail;		/* and the kind of failure */
+	/*
+	 * fetch_starttls(): the certificates the server sent (DER, leaf
+	 * first, at most FETCH_CHAIN_MAX), kept whenever the handshake
+	 * completed, even when the certificate was not accepted.
+	 */
+	unsigned char	*chain[FETCH_CHAIN_MAX];
+	size_t		 chain_len[FETCH_CHAIN_MAX];
+	size_t		 nchain;
 };
 
 enum fetch_parse_rc {
@@ -101,7 +132,9 @@ void	fetch_connect_target_port(const struct fetch_opts *opts,
  * Parse the len bytes of an HTTP/1.x response received so far; eof is 1
  * when the peer closed the connection cleanly after them.  1xx responses
  * are skipped.  For status 200 the body is decoded into res->body (reset
- * first); for any other status parsing stops after the header fields.
+ * first); for 4xx and 5xx the first FETCH_ERRBODY_MAX bytes of the body
+ * are kept there (a malformed one is no error); other statuses end with
+ * the header fields.
  * Content-Length and Transfer-Encoding: chunked must be well-formed, both
  * together, other transfer codings and a Content-Encoding are errors.
  */
@@ -127,5 +160,27 @@ int	fetch_get(const char *host, const char *path,
  */
 int	fetch_starttls(const char *host, const struct fetch_opts *opts,
 	    struct fetch_result *res);
+
+/*
+ * DANE (RFC 6698 section 2.1, RFC 7671): the certificate association
+ * data of res->chain[depth] for selector (0 the whole certificate, 1 its
+ * SubjectPublicKeyInfo) and matching type (0 the DER itself, 1 SHA2-256,
+ * 2 SHA2-512) into out.  Returns its length, or -1 (bad depth, selector
+ * or matching type, undecodable certificate, outsize too small).
+ */
+int	fetch_chain_data(const struct fetch_result *res, size_t depth,
+	    int selector, int mtype, unsigned char *out, size_t outsize);
+
+/*
+ * DANE-TA (RFC 7671 section 5.2, RFC 7672 section 3.1.2): 0 when the
+ * chain in res, from the leaf up to the trust anchor res->chain[depth]
+ * (depth >= 1), verifies at time now and the leaf names host (no partial
+ * wildcards).  With spki (a DER SubjectPublicKeyInfo) the anchor is that
+ * key instead, and it must have signed the last certificate of the
+ * chain; depth is then ignored.  Returns 0, or -1 with why set.
+ */
+int	fetch_chain_verify(const struct fetch_result *res, size_t depth,
+	    const unsigned char *spki, size_t spkilen, const char *host,
+	    int64_t now, char *why, size_t whylen);
 
 #endif /* FETCH_H */

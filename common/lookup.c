@@ -81,6 +81,8 @@ struct lookup {
 	struct flight		*flights;
 	unsigned long		 running;	/* lookup threads */
 	unsigned long		 waiting;	/* requests waiting for them */
+	long long		 busy_logged;	/* second of the last busy line */
+	long			 busy_quiet;	/* busy lines not written since */
 };
 
 static void __attribute__((format(printf, 2, 3)))
@@ -386,30 +388,45 @@ lookup_dns_entry(struct lookup *lk, const char *host, const char *domain,
 	return 0;
 }
 
+/* The cache class of an outcome. */
+static enum cache_class
+entry_class(int listed, const struct cache_entry *ne)
+{
+	return listed ? CACHE_LISTED : ne->rc == RESOLVE_OK ? CACHE_POLICY :
+	    CACHE_JUNK;
+}
+
+/* Remember ne in memory (shared mode). */
+static void
+remember_memory(struct lookup *lk, const char *domain, int listed,
+    const struct cache_entry *ne)
+{
+	if (lk->cache == NULL ||
+	    (ne->rc == RESOLVE_UNAVAILABLE && ne->fail_msg == NULL))
+		return;
+	(void)cache_put(lk->cache, domain, ne, entry_class(listed, ne),
+	    (int64_t)time(NULL));
+}
+
 /*
- * Remember ne in memory and, when it is worth sharing, in cache_dir:
- * outcomes of listed domains, and policies (also kept through a failure)
- * of opted-in ones.  Random names in opt-in mode thus never reach the
- * disk.  The directory is swept now and then after a new file.
+ * Remember ne in cache_dir when it is worth sharing: outcomes of listed
+ * domains, and policies (also kept through a failure) of opted-in ones.
+ * Random names in opt-in mode thus never reach the disk.  The directory
+ * is swept now and then after a new file.
  */
 static void
-remember(struct lookup *lk, const char *domain, int listed,
+remember_disk(struct lookup *lk, const char *domain, int listed,
     const struct cache_entry *ne)
 {
 	const struct conf	*conf = lk->conf;
-	enum cache_class	 cls;
 	int64_t			 now = (int64_t)time(NULL), horizon;
 	size_t			 max;
 	char			 why[512];
 	int			 rc;
 
-	if (ne->rc == RESOLVE_UNAVAILABLE && ne->fail_msg == NULL)
-		return;		/* out of memory above */
-	cls = listed ? CACHE_LISTED : ne->rc == RESOLVE_OK ? CACHE_POLICY :
-	    CACHE_JUNK;
-	if (lk->cache != NULL)
-		(void)cache_put(lk->cache, domain, ne, cls, now);
-	if (conf->cache_dir == NULL || cls == CACHE_JUNK)
+	if (conf->cache_dir == NULL ||
+	    (ne->rc == RESOLVE_UNAVAILABLE && ne->fail_msg == NULL) ||
+	    entry_class(listed, ne) == CACHE_JUNK)
 		return;
 	if ((rc = cache_write(conf->cache_dir, domain, ne, why,
 	    sizeof(why))) == -1) {
@@ -442,21 +459,50 @@ resolver_error(const char *host, const char *domain, const char *err,
 	res_msg(res, "server configuration error; see the server log");
 }
 
+/*
+ * At most one line per second about requests turned away by max_lookups:
+ * a flood must not fill the log either.  Returns the number of lines
+ * suppressed since the last one, or -1 when this one is suppressed too.
+ */
+static long
+busy_log_slot(struct lookup *lk)
+{
+	long long	 sec = clock_ms() / 1000;
+	long		 n = -1;
+
+	(void)pthread_mutex_lock(&lk->mu);
+	if (lk->busy_logged != sec) {
+		lk->busy_logged = sec;
+		n = lk->busy_quiet;
+		lk->busy_quiet = 0;
+	} else
+		lk->busy_quiet++;
+	(void)pthread_mutex_unlock(&lk->mu);
+	return n;
+}
+
 static void
 busy(struct lookup *lk, const char *host, const char *domain,
     const struct cache_entry *e, int64_t now, const struct conf_policy *pol,
     struct lookup_result *res)
 {
+	long	 quiet = busy_log_slot(lk);
+
 	if (stale_usable(lk, e, now)) {
-		mlog_warnx("%s: %s: too many lookups at once; serving the "
-		    "policy looked up %lld s ago (stale_max %lu)", host,
-		    domain, (long long)(now - e->stored),
-		    lk->conf->stale_max);
+		if (quiet >= 0)
+			mlog_warnx("%s: %s: too many lookups at once "
+			    "(max_lookups %lu); serving the policy looked up "
+			    "%lld s ago (stale_max %lu); %ld more turned away "
+			    "in the last second", host, domain,
+			    lk->conf->max_lookups, (long long)(now - e->stored),
+			    lk->conf->stale_max, quiet);
 		answer_policy(e, pol, host, domain, 1, res);
 		return;
 	}
-	mlog_warnx("%s: %s: too many lookups at once (max_lookups %lu); "
-	    "answered 503", host, domain, lk->conf->max_lookups);
+	if (quiet >= 0)
+		mlog_warnx("%s: %s: too many lookups at once (max_lookups %lu); "
+		    "answered 503; %ld more turned away in the last second",
+		    host, domain, lk->conf->max_lookups, quiet);
 	res->rc = LOOKUP_BUSY;
 	res->tempfail = 1;
 	res_msg(res, "too many DNS lookups in progress; try again later");
@@ -490,7 +536,7 @@ flight_main(void *arg)
 	if (rerr)
 		mlog_warnx("%s: %s: resolver: %s", host, f->domain, err);
 	else
-		remember(lk, f->domain, f->listed, &ne);
+		remember_memory(lk, f->domain, f->listed, &ne);
 
 	(void)pthread_mutex_lock(&lk->mu);
 	for (fp = &lk->flights; *fp != NULL; fp = &(*fp)->next)
@@ -506,6 +552,14 @@ flight_main(void *arg)
 	if (f->refs == 1)
 		log_emit(&f->log);	/* nobody waits for it */
 	(void)pthread_cond_broadcast(&lk->cv);
+	(void)pthread_mutex_unlock(&lk->mu);
+	/*
+	 * The disk after the waiters: they need not wait for fsync.  Our
+	 * hold keeps f, and f->out no longer changes.
+	 */
+	if (!rerr)
+		remember_disk(lk, f->domain, f->listed, &f->out);
+	(void)pthread_mutex_lock(&lk->mu);
 	flight_put(lk, f);
 	(void)pthread_mutex_unlock(&lk->mu);
 	lookup_release(lk);
@@ -691,7 +745,8 @@ lookup_from_dns(struct lookup *lk, const char *host, const char *domain,
 		goto out;
 	}
 	log_emit(&lg);
-	remember(lk, domain, listed, &ne);
+	remember_memory(lk, domain, listed, &ne);
+	remember_disk(lk, domain, listed, &ne);
 	if (!answer_from(lk, &ne, (int64_t)time(NULL), 1, host, domain, pol,
 	    res)) {
 		res->rc = LOOKUP_UNAVAILABLE;

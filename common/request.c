@@ -107,6 +107,42 @@ request_answer(const struct lookup_result *res, struct response *resp)
 }
 
 /*
+ * The policy domain of name (a Host header, or the ask endpoint's domain
+ * parameter) into domain and "mta-sts.<domain>" into host, and the lookup
+ * context of the configuration, held.  NULL when resp is already the
+ * answer: not an MTA-STS host (notours), garbage (400 badmsg), or a broken
+ * configuration (500).
+ */
+static struct lookup *
+request_start(struct server *srv, const struct request *req,
+    const char *name, int notours, const char *badmsg,
+    char domain[HOST_NAME_SIZE], char host[HOST_NAME_SIZE + 8],
+    struct response *resp)
+{
+	struct lookup	*lk;
+	char		 err[1024];
+
+	switch (host_policy_domain(name, domain, HOST_NAME_SIZE)) {
+	case HOST_OK:
+		break;
+	case HOST_OTHER:
+		response_text(resp, notours, "not an MTA-STS policy host");
+		return NULL;
+	default:
+		response_text(resp, 400, "%s", badmsg);
+		return NULL;
+	}
+	(void)snprintf(host, HOST_NAME_SIZE + 8, "mta-sts.%s", domain);
+	if ((lk = server_lookup(srv, req->conf_path, domain, err,
+	    sizeof(err))) == NULL) {
+		mlog_warnx("configuration error, nothing served: %s", err);
+		response_text(resp, 500, "server configuration error; see "
+		    "the server log");
+	}
+	return lk;
+}
+
+/*
  * Caddy's on-demand TLS asks "may I get a certificate for NAME?" with
  * ?domain=NAME.  Yes (200) only when a policy would be served for the host
  * NAME, found the same way, with the same caches and limits, as for a
@@ -122,7 +158,6 @@ request_ask(struct server *srv, const struct request *req,
 	char			 name[HOST_NAME_SIZE + 16];
 	char			 domain[HOST_NAME_SIZE];
 	char			 host[HOST_NAME_SIZE + 8];
-	char			 err[1024];
 	size_t			 len;
 
 	if (req->method == NULL || (strcmp(req->method, "GET") != 0 &&
@@ -147,24 +182,9 @@ request_ask(struct server *srv, const struct request *req,
 	}
 	memcpy(name, v, len);
 	name[len] = '\0';
-	switch (host_policy_domain(name, domain, sizeof(domain))) {
-	case HOST_OK:
-		break;
-	case HOST_OTHER:
-		response_text(resp, 403, "not an MTA-STS policy host");
+	if ((lk = request_start(srv, req, name, 403,
+	    "invalid domain parameter", domain, host, resp)) == NULL)
 		return;
-	default:
-		response_text(resp, 400, "invalid domain parameter");
-		return;
-	}
-	(void)snprintf(host, sizeof(host), "mta-sts.%s", domain);
-	if ((lk = server_lookup(srv, req->conf_path, domain, err,
-	    sizeof(err))) == NULL) {
-		mlog_warnx("configuration error, nothing served: %s", err);
-		response_text(resp, 500, "server configuration error; see "
-		    "the server log");
-		return;
-	}
 	lookup_policy(lk, host, domain, &res);
 	if (res.rc == LOOKUP_POLICY)
 		response_text(resp, 200, "yes");
@@ -187,7 +207,6 @@ request_handle(struct server *srv, const struct request *req,
 	const char		*hosthdr;
 	char			 domain[HOST_NAME_SIZE];
 	char			 host[HOST_NAME_SIZE + 8];
-	char			 err[1024];
 
 	if (req->ask != NULL && *req->ask != '\0' &&
 	    strcmp(req->ask, "0") != 0) {
@@ -195,25 +214,9 @@ request_handle(struct server *srv, const struct request *req,
 		return;
 	}
 	hosthdr = req->host != NULL ? req->host : req->server_name;
-	switch (host_policy_domain(hosthdr, domain, sizeof(domain))) {
-	case HOST_OK:
-		break;
-	case HOST_OTHER:
-		response_text(resp, 404, "not an MTA-STS policy host");
+	if ((lk = request_start(srv, req, hosthdr, 404, "invalid Host header",
+	    domain, host, resp)) == NULL)
 		return;
-	default:
-		response_text(resp, 400, "invalid Host header");
-		return;
-	}
-	(void)snprintf(host, sizeof(host), "mta-sts.%s", domain);
-
-	if ((lk = server_lookup(srv, req->conf_path, domain, err,
-	    sizeof(err))) == NULL) {
-		mlog_warnx("configuration error, nothing served: %s", err);
-		response_text(resp, 500, "server configuration error; see "
-		    "the server log");
-		return;
-	}
 	if (!lookup_served(lk, domain))
 		response_text(resp, 404, "no MTA-STS policy is served for %s",
 		    domain);

@@ -541,15 +541,24 @@ summary_cli(const struct conf *conf, int all, int argc, char *const *argv,
 	return rc;
 }
 
+/* The reports summary_check() read last, for the next domains. */
+static struct {
+	struct summary	 s;
+	char		 dir[STORE_PATH_SIZE];
+	int64_t		 now;
+	int		 days;
+	int		 ok;
+} memo;
+
 void
 summary_check(const struct conf *conf, const char *domain, int days,
     int64_t now, const struct policy *served, const struct idstate *st,
     struct check_report *r)
 {
+	static const struct summary_domain none;
 	const struct summary_domain	*d;
 	const struct summary_mx		*wmx = NULL;
 	const struct summary_result	*wres = NULL;
-	struct summary			 s;
 	struct stat			 sb;
 	enum check_sev			 sev;
 	char				 err[512], dir[STORE_PATH_SIZE];
@@ -561,12 +570,30 @@ summary_check(const struct conf *conf, const char *domain, int days,
 	if (store_dir(conf, dir, sizeof(dir)) == -1 ||
 	    (stat(dir, &sb) == -1 && errno == ENOENT))
 		return;
-	if (summary_collect(conf, &domain, 1, days, now, &s, err,
-	    sizeof(err)) == -1) {
-		check_add(r, CHECK_UNKNOWN, "reports", "%s", err);
-		return;
+	/*
+	 * --check asks for one domain after the other, with the same
+	 * configuration, window and time: the reports are read once, for
+	 * every domain, on the first call.  Only one thread calls this
+	 * (check.c builds its reports after joining its workers).
+	 */
+	if (!memo.ok || memo.days != days || memo.now != now ||
+	    strcmp(memo.dir, dir) != 0) {
+		summary_free(&memo.s);
+		memo.ok = 0;
+		if (summary_collect(conf, NULL, 0, days, now, &memo.s, err,
+		    sizeof(err)) == -1) {
+			check_add(r, CHECK_UNKNOWN, "reports", "%s", err);
+			return;
+		}
+		memo.ok = 1;
+		memo.days = days;
+		memo.now = now;
+		(void)snprintf(memo.dir, sizeof(memo.dir), "%s", dir);
 	}
-	d = &s.d[0];
+	d = bsearch(domain, memo.s.d, memo.s.nd, sizeof(*memo.s.d),
+	    summary_name_cmp);
+	if (d == NULL)
+		d = &none;
 	total = summary_add(d->ok, d->failed);
 	if (d->reports == 0) {
 		age = st != NULL ? now - st->issued : -1;
@@ -627,5 +654,4 @@ summary_check(const struct conf *conf, const char *domain, int days,
 		    "reporter%s in the last %d days, 0 failures",
 		    (unsigned long long)total, d->norg, summary_s(d->norg),
 		    days);
-	summary_free(&s);
 }

@@ -75,7 +75,12 @@ chmod -R a+rX "$T/pol"
 
 # The server: secure.example from the DNS (or an override, below), the
 # other domains from override files.
-server_conf() {	# server_conf [SECURE_OVERRIDE]
+server_conf() {	# server_conf [SECURE_OVERRIDE | mxallow]
+	local o=
+	case ${1:-} in
+	mxallow) o="mx_allow: mx1.secure.example" ;;
+	?*) o="override: $T/pol/$1.txt" ;;
+	esac
 	cat <<C
 trust_anchor: $LAB_TA
 unbound_conf: $LAB_UNBOUND_CONF
@@ -83,7 +88,7 @@ mode: enforce
 max_age: 604800
 cache_max_ttl: 0
 domain: secure.example
-${1:+override: $T/pol/$1.txt}
+$o
 domain: cnametxt.example
 override: $T/pol/mx1.txt
 domain: norpt.example
@@ -402,12 +407,13 @@ finding "healthy: max_age" OK max_age "max_age 604800"
 finding "healthy: tlsrpt" OK tlsrpt '_smtp._tls.secure.example: "v=TLSRPTv1; rua=mailto:tlsrpt@secure.example"'
 finding "healthy: starttls mx1" OK starttls "mx1.secure.example: STARTTLS, TLSv1."
 finding "healthy: starttls zz" OK starttls "zz.secure.example: STARTTLS, TLSv1."
+finding "healthy: dane" OK dane "DANE not in use: no TLSA records for the 3 MX hosts"
 n=$(grep -c '^  ' "$T/out")
-if [ "$n" -eq 11 ]; then pass "healthy: 11 findings"; else fail "healthy: 11 findings" "have: $n"; fi
+if [ "$n" -eq 12 ]; then pass "healthy: 12 findings"; else fail "healthy: 12 findings" "have: $n"; fi
 check --no-smtp secure.example
 want_rc "healthy, --no-smtp" 0
 n=$(grep -c '^  ' "$T/out")
-if [ "$n" -eq 8 ] && ! grep -q starttls "$T/out"; then
+if [ "$n" -eq 9 ] && ! grep -q starttls "$T/out"; then
 	pass "--no-smtp: no starttls finding"
 else
 	fail "--no-smtp: no starttls finding" "have: $n findings"
@@ -423,8 +429,8 @@ d = json.load(open(sys.argv[1]))
 assert d["status"] == "OK", d
 assert [x["domain"] for x in d["domains"]] == ["secure.example"]
 f = d["domains"][0]["findings"]
-assert len(f) == 11 and all(x["severity"] == "OK" for x in f), f
-assert [x["check"] for x in f] == ["txt", "policy", "cert", "id", "mx", "mode", "max_age", "tlsrpt"] + ["starttls"] * 3, f
+assert len(f) == 12 and all(x["severity"] == "OK" for x in f), f
+assert [x["check"] for x in f] == ["txt", "policy", "cert", "id", "mx", "mode", "max_age", "tlsrpt"] + ["starttls"] * 3 + ["dane"], f
 ' "$T/out" 2>"$T/py.err"; then
 	pass "json: parses, status, domains, findings"
 else
@@ -463,7 +469,12 @@ finding "txt: invalid id" CRITICAL txt 'invalid id "2024-01-01"'
 # --- policy fetch and certificate -----------------------------------------------------
 check optin.example
 want_rc "policy: 404" 2
-finding "policy: 404" CRITICAL policy "https://mta-sts.optin.example/.well-known/mta-sts.txt: 404 Not Found"
+finding "policy: 404" CRITICAL policy "https://mta-sts.optin.example/.well-known/mta-sts.txt: 404 Not Found, not the policy: \""
+# No --connect-to rule for port 443: the policy host is looked up.
+"$ID" --check --no-smtp -c "$T/check.conf" optin.example >"$T/out" 2>"$T/err"
+RC=$?
+want_rc "policy: the host has no address" 2
+finding "policy: the host has no address" CRITICAL policy "mta-sts.optin.example: no A or AAAA record (nxdomain); senders cannot fetch the policy"
 check nomx.example
 want_rc "policy: certificate for other names" 2
 finding "policy: certificate for other names" CRITICAL policy "certificate of mta-sts.nomx.example (127.0.0.1 port $HTTPS) not accepted: hostname mismatch"
@@ -472,6 +483,7 @@ finding "policy: certificate for other names" CRITICAL policy "certificate of mt
 RC=$?
 want_rc "policy: connection refused" 2
 finding "policy: connection refused" CRITICAL policy "Connection refused"
+finding "policy: not fetched, id says what was compared" OK id "id 20240101000000 matches the state; the served policy was not compared (it could not be fetched)"
 "$ID" --check --no-smtp -c "$T/check.conf" --ca-file "$T/otherca/ca.crt" \
     --connect-to "::127.0.0.1:$HTTPS" secure.example >"$T/out" 2>"$T/err"
 RC=$?
@@ -499,6 +511,13 @@ finding "cert: expires in 10 days" WARNING cert "(under 14); renew it"
 check --web webcrit secure.example
 want_rc "cert: expires in 2 days" 2
 finding "cert: expires in 2 days" CRITICAL cert "(under 3); renew it"
+
+# Our own server withholding the policy: the reason is in the finding.
+serve mxallow
+check secure.example
+want_rc "policy: withheld by mx_allow" 2
+finding "policy: withheld by mx_allow" CRITICAL policy '503 Service Unavailable, not the policy: "MX host mx2.secure.example of secure.example is not allowed by this server'"'"'s mx_allow list"'
+serve
 
 # --- id and state -------------------------------------------------------------------
 state_secure enforce 604800 mx1.secure.example mx2.secure.example

@@ -90,7 +90,7 @@ run_cgi() {
 	give_away
 	env -i MTA_STS_CONF="$conf" "$@" "$CGI" >"$out" 2>"$err"
 	rc=$?
-	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$err"; then
+	if grep -qE 'AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:' "$err"; then
 		fail "sanitizer report from the CGI ($*)" "$(head -c 400 "$err" | tr '\n' '|')"
 	fi
 	return $rc

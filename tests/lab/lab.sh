@@ -14,6 +14,8 @@
 #                                        replace NAME's MX RRset (no pairs: none),
 #                                        re-sign its zone, make nsd reload it and
 #                                        wait until nsd serves the new SOA serial
+#   lab.sh settlsa DIR NAME ["USAGE SELECTOR MTYPE HEX"]...
+#                                        the same for NAME's TLSA RRset
 #
 # DIR/lab.env holds shell assignments: LAB_DIR LAB_PORT LAB_DEADPORT
 # LAB_NSD_PID LAB_BLACKHOLE_PID LAB_TA LAB_UNBOUND_CONF.  Everything
@@ -34,7 +36,7 @@ die() {
 
 usage() {
 	echo "usage:" >&2
-	sed -n '3,16s/^# \{0,1\}//p' "$0" >&2
+	sed -n '3,18s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -316,15 +318,13 @@ zone_serial() {
 }
 
 cmd_setmx() {
-	local owner zone src rr pref host extra serial end t0 lines=
+	local owner rr pref host extra lines=
 	[ $# -ge 2 ] || usage
 	set_dir "$1"
 	need_env
 	owner=${2,,}
 	owner=${owner%.}.
 	shift 2
-	zone=$(zone_for_owner "$owner")
-	[ -n "$zone" ] || die "$owner is in no zone the lab serves"
 	for rr in "$@"; do
 		read -r pref host extra <<<"$rr" || true
 		if ! [[ $pref =~ ^[0-9]{1,5}$ ]] || [ "$pref" -gt 65535 ] ||
@@ -333,9 +333,39 @@ cmd_setmx() {
 		fi
 		lines+="$owner IN MX $pref ${host%.}."$'\n'
 	done
+	set_rrset "$owner" MX "$lines"
+}
+
+cmd_settlsa() {
+	local owner rr u s m hex extra lines=
+	[ $# -ge 2 ] || usage
+	set_dir "$1"
+	need_env
+	owner=${2,,}
+	owner=${owner%.}.
+	shift 2
+	for rr in "$@"; do
+		read -r u s m hex extra <<<"$rr" || true
+		if ! [[ $u =~ ^[0-9]{1,3}$ && $s =~ ^[0-9]{1,3}$ &&
+		    $m =~ ^[0-9]{1,3}$ && $hex =~ ^([0-9a-fA-F]{2})+$ ]] ||
+		    [ "$u" -gt 255 ] || [ "$s" -gt 255 ] || [ "$m" -gt 255 ] ||
+		    [ -n "$extra" ]; then
+			die "bad TLSA \"$rr\": want \"USAGE SELECTOR MTYPE HEX\""
+		fi
+		lines+="$owner IN TLSA $u $s $m $hex"$'\n'
+	done
+	set_rrset "$owner" TLSA "$lines"
+}
+
+# set_rrset OWNER TYPE LINES: replace OWNER's TYPE records in its zone's
+# source by LINES, bump the serial, re-sign, and have nsd serve it.
+set_rrset() {
+	local owner=$1 type=$2 lines=$3 zone src serial end t0
+	zone=$(zone_for_owner "$owner")
+	[ -n "$zone" ] || die "$owner is in no zone the lab serves"
 	src=$DIR/zones/$(zone_base "$zone").zone
-	# Drop the owner's MX lines, append the new ones, bump the serial.
-	awk -v o="$owner" '!(tolower($1) == o && $2 == "IN" && $3 == "MX")' "$src" >"$src.tmp"
+	# Drop the owner's lines of the type, append the new ones, bump the serial.
+	awk -v o="$owner" -v t="$type" '!(tolower($1) == o && $2 == "IN" && $3 == t)' "$src" >"$src.tmp"
 	printf '%s' "$lines" >>"$src.tmp"
 	mv "$src.tmp" "$src"
 	bump_serial "$src"
@@ -361,5 +391,6 @@ stop) shift; cmd_stop "$@" ;;
 stopnsd) shift; cmd_stopnsd "$@" ;;
 startnsd) shift; cmd_startnsd "$@" ;;
 setmx) shift; cmd_setmx "$@" ;;
+settlsa) shift; cmd_settlsa "$@" ;;
 *) usage ;;
 esac

@@ -136,6 +136,21 @@ _mta-sts.norpt.example. IN TXT "v=STSv1; id=20240101000000"
 badrpt.example. IN MX 10 mx1.secure.example.
 _mta-sts.badrpt.example. IN TXT "v=STSv1; id=20240101000000"
 _smtp._tls.badrpt.example. IN TXT "v=TLSRPTv1;"
+; mta-sts-id --check, DANE (tests/integration/checkdane.sh): the TLSA
+; records at _25._tcp.mx.dane.example and _25._tcp.mx2.dane.example are
+; set by the test (lab.sh settlsa); danebogus.example's MX host has a
+; bogus TLSA RRset (bogus.example); deadmx.example's MX host is in the
+; dead zone.
+dane.example. IN MX 10 mx.dane.example.
+dane.example. IN MX 20 mx2.dane.example.
+mx.dane.example. IN A 192.0.2.40
+mx2.dane.example. IN A 192.0.2.41
+_mta-sts.dane.example. IN TXT "v=STSv1; id=20240101000000"
+_smtp._tls.dane.example. IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@dane.example"
+danebogus.example. IN MX 10 mx1.bogus.example.
+_mta-sts.danebogus.example. IN TXT "v=STSv1; id=20240101000000"
+deadmx.example. IN MX 10 mx.dead.example.
+_mta-sts.deadmx.example. IN TXT "v=STSv1; id=20240101000000"
 EOF
 	ds "$K_SECURE"
 	ds "$K_BOGUS"
@@ -179,6 +194,8 @@ _mta-sts.insecure.example. IN TXT "v=STSv1; id=1"
 sub.insecure.example. IN MX 10 mx.insecure.example.
 _mta-sts.sub.insecure.example. IN TXT "v=STSv1; id=20240101000000"
 _smtp._tls.sub.insecure.example. IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@insecure.example"
+; mta-sts-id --check: TLSA records that no validator can trust
+_25._tcp.mx.insecure.example. IN TLSA 3 1 1 0000000000000000000000000000000000000000000000000000000000000000
 EOF
 } >"$Z/insecure.example.zone"
 
@@ -195,9 +212,11 @@ for name in bogus expired badds; do
 		echo "$zone IN MX 10 mx1.$zone"
 		echo "mx1.$zone IN A 192.0.2.$n"
 		echo "_mta-sts.$zone IN TXT \"v=STSv1; id=1\""
-		# the policy host, for real MTA-STS clients (webclient.sh)
+		# the policy host, for real MTA-STS clients (webclient.sh),
+		# and a TLSA RRset that sign_zone makes bogus (checkdane.sh)
 		if [ "$name" = bogus ]; then
 			echo "mta-sts.$zone IN A 127.0.0.1"
+			echo "_25._tcp.mx1.$zone IN TLSA 3 1 1 1111111111111111111111111111111111111111111111111111111111111111"
 		fi
 	} >"$Z/$name.example.zone"
 	n=$((n + 1))

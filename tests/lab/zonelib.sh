@@ -69,9 +69,13 @@ sign_zone() {
 		# Change the preference of the first apex MX after signing and
 		# keep its RRSIG, so the MX RRset fails validation while every
 		# other RRset (TXT, DNSKEY, ...) still validates.
+		# The TLSA RRset of mx1 gets other data the same way.
 		awk -F'\t' -v OFS='\t' '
 			!done && $1 == "bogus.example." && $4 == "MX" {
 				split($5, r, " "); $5 = (r[1] + 1) " " r[2]; done = 1
+			}
+			$1 == "_25._tcp.mx1.bogus.example." && $4 == "TLSA" {
+				sub(/1111/, "2222", $5)
 			}
 			{ print }
 			END { if (!done) exit 1 }' "$out.tmp" >"$out.tmp2" || {

@@ -76,6 +76,56 @@ fetch_starttls(const char *host, const struct fetch_opts *opts,
 	return fetch_get(host, "/", opts, res);
 }
 
+void
+fetch_connect_target(const struct fetch_opts *opts, const char *host,
+    const char **chost, const char **cport)
+{
+	(void)opts;
+	*chost = host;
+	*cport = FETCH_PORT;
+}
+
+void
+fetch_connect_target_port(const struct fetch_opts *opts, const char *host,
+    const char *port, const char **chost, const char **cport)
+{
+	(void)opts;
+	*chost = host;
+	*cport = port;
+}
+
+/*
+ * Stub certificates: chain[depth][0] names the certificate, and the
+ * association data for selector s and matching type m is that byte
+ * XOR (s << 4) XOR m, repeated 8 (m 0), 32 (m 1) or 64 (m 2) times.
+ */
+int
+fetch_chain_data(const struct fetch_result *res, size_t depth, int selector,
+    int mtype, unsigned char *out, size_t outsize)
+{
+	size_t	 len = mtype == 0 ? 8 : mtype == 1 ? 32 : 64;
+
+	if (depth >= res->nchain || len > outsize)
+		return -1;
+	memset(out, res->chain[depth][0] ^ (selector << 4) ^ mtype, len);
+	return (int)len;
+}
+
+/* chain[depth][1] == 'T': the chain verifies up to certificate depth. */
+int
+fetch_chain_verify(const struct fetch_result *res, size_t depth,
+    const unsigned char *spki, size_t spkilen, const char *host,
+    int64_t now, char *why, size_t whylen)
+{
+	(void)spkilen;
+	(void)host;
+	(void)now;
+	if (spki == NULL && depth < res->nchain && res->chain[depth][1] == 'T')
+		return 0;
+	(void)snprintf(why, whylen, "stub: untrusted");
+	return -1;
+}
+
 /* The findings of r as "SEV name|SEV name|..." */
 static void
 summary(const struct check_report *r, char *out, size_t len)
@@ -424,10 +474,102 @@ test_domain_dns_down(void)
 	check_report_init(&r, "example.com");
 	check_domain(&env, "example.com", &r);
 	summary(&r, have, sizeof(have));
-	t_streq(have, "UNKNOWN txt|CRITICAL policy|WARNING id|UNKNOWN mx|"
+	t_streq(have, "UNKNOWN txt|UNKNOWN policy|WARNING id|UNKNOWN mx|"
 	    "UNKNOWN tlsrpt", "domain: DNS timing out, no web server");
-	t_inteq(r.status, CHECK_CRITICAL, "domain: status CRITICAL");
+	t_ok(r.n > 1 && strstr(r.f[1].msg, "mta-sts.example.com: address "
+	    "lookup failed: timed out") != NULL, "domain: the policy host's "
+	    "failed lookup named");
+	t_inteq(r.status, CHECK_WARNING, "domain: status WARNING");
 	check_report_clear(&r);
+}
+
+/* One TLSA rdata: usage, selector, mtype, then len bytes of byte. */
+static size_t
+mktlsa(unsigned char *rd, int u, int s, int m, int byte, size_t len)
+{
+	rd[0] = (unsigned char)u;
+	rd[1] = (unsigned char)s;
+	rd[2] = (unsigned char)m;
+	memset(rd + 3, byte, len);
+	return len + 3;
+}
+
+static void
+test_dane(void)
+{
+	/* Leaf 'L'; issuer 'I', the chain verifying up to it or not. */
+	static const unsigned char leaf[] = "LT", ta[] = "IT", bad[] = "IU";
+	static const struct {
+		const char	*name;
+		int		 rec[3][4];	/* u s m byte; u -1 ends */
+		int		 nopeer, badchain;
+		const char	*want, *msg;
+	} t[] = {
+		{ "one record for the key", { { 3, 1, 1, 'L' ^ 0x11 },
+		    { -1 } }, 0, 0, "WARNING dane", "a rollover would break" },
+		{ "current and next key", { { 3, 1, 1, 'L' ^ 0x11 },
+		    { 3, 1, 1, 'N' }, { -1 } }, 0, 0, "OK dane",
+		    "rollover is prepared" },
+		{ "key changed, record not", { { 3, 1, 1, 'N' }, { -1 } }, 0,
+		    0, "CRITICAL dane", "no TLSA record (3 1 1 4e4e4e4e...)" },
+		{ "leaf and issuer", { { 3, 1, 1, 'L' ^ 0x11 },
+		    { 2, 1, 1, 'I' ^ 0x11 }, { -1 } }, 0, 0, "OK dane",
+		    "either may change alone" },
+		{ "issuer only", { { 2, 0, 1, 'I' ^ 0x01 }, { -1 } }, 0, 0,
+		    "WARNING dane", "no record is there for a next issuer" },
+		{ "issuer, chain not verifying", { { 2, 0, 1, 'I' ^ 0x01 },
+		    { -1 } }, 0, 1, "CRITICAL dane", "does not verify up to "
+		    "it: stub: untrusted" },
+		{ "issuer record matching the leaf", { { 2, 1, 1, 'L' ^ 0x11 },
+		    { -1 } }, 0, 0, "CRITICAL dane", NULL },
+		{ "usage 1 only", { { 1, 1, 1, 'L' ^ 0x11 }, { -1 } }, 0, 0,
+		    "WARNING dane", "none of the 1 TLSA record is usable" },
+		{ "weaker digest shadowed", { { 3, 1, 1, 'L' ^ 0x11 },
+		    { 3, 1, 2, 'N' }, { -1 } }, 0, 0, "CRITICAL dane", NULL },
+		{ "digest of the wrong length", { { 3, 1, 1, -31 }, { -1 } }, 0,
+		    0, "WARNING dane", "is usable" },
+		{ "full key", { { 3, 1, 0, 'L' ^ 0x10 }, { -1 } }, 0, 0,
+		    "WARNING dane", "3 1 0 5c5c5c5c..." },
+		{ "--no-smtp", { { 3, 1, 1, 'X' }, { -1 } }, 1, 0, "OK dane",
+		    "not matched against the server (--no-smtp)" },
+	};
+	struct check_report	 r;
+	struct fetch_result	 peer;
+	unsigned char		 buf[3][3 + 64], *rd[3];
+	size_t			 len[3], i, n, dl;
+	char			 have[512];
+	int			 u;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&peer, 0, sizeof(peer));
+		peer.chain[0] = (unsigned char *)leaf;
+		peer.chain[1] = (unsigned char *)(t[i].badchain ? bad : ta);
+		peer.chain_len[0] = peer.chain_len[1] = 2;
+		peer.nchain = 2;
+		for (n = 0; n < 3 && t[i].rec[n][0] != -1; n++) {
+			dl = t[i].rec[n][2] == 0 ? 8 : t[i].rec[n][2] == 1 ?
+			    32 : 64;
+			if (t[i].rec[n][3] < 0)		/* a bad length */
+				dl = (size_t)-t[i].rec[n][3];
+			len[n] = mktlsa(buf[n], t[i].rec[n][0], t[i].rec[n][1],
+			    t[i].rec[n][2], t[i].rec[n][3] & 0xff, dl);
+			rd[n] = buf[n];
+		}
+		check_report_init(&r, "example.com");
+		u = check_dane_tlsa("mx.example.com", rd, len, n,
+		    t[i].nopeer ? NULL : &peer, 1800000000, &r);
+		summary(&r, have, sizeof(have));
+		t_streq(have, t[i].want, "dane: %s", t[i].name);
+		if (t[i].msg != NULL && !t_ok(r.n == 1 &&
+		    strstr(r.f[0].msg, t[i].msg) != NULL, "dane: %s: message",
+		    t[i].name))
+			printf("    have: %s\n    want: ...%s...\n",
+			    r.n > 0 ? r.f[0].msg : "", t[i].msg);
+		t_inteq(u, strstr(t[i].name, "usage 1") != NULL ||
+		    strstr(t[i].name, "wrong length") != NULL ? 0 : 1,
+		    "dane: %s: usable", t[i].name);
+		check_report_clear(&r);
+	}
 }
 
 int
@@ -444,5 +586,6 @@ main(void)
 	test_worse();
 	test_render();
 	test_domain_dns_down();
+	test_dane();
 	return t_done();
 }

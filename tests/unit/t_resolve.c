@@ -127,6 +127,10 @@ static const struct stub_rr zone[] = {
 	{ "_mta-sts.txtbogus.example", 16, DNS_BOGUS, 0, 0, { { NULL, 0 } } },
 	{ "notxt.example", 15, DNS_OK, 1, 300, { R(MX_MX1) } },
 	{ "_mta-sts.notxt.example", 16, DNS_NODATA, 1, 300, { { NULL, 0 } } },
+	/* Secure MX, the opt-in TXT in an unsigned zone (a CNAME target). */
+	{ "insectxt.example", 15, DNS_OK, 1, 300, { R(MX_MX1) } },
+	{ "_mta-sts.insectxt.example", 16, DNS_OK, 0, 300, { R(TXT_STS) } },
+	{ "nxinsecure.example", 15, DNS_NXDOMAIN, 0, 0, { { NULL, 0 } } },
 };
 
 struct resolve_case {
@@ -145,6 +149,14 @@ struct resolve_case {
 #define ALLOW	CONF_DNSSEC_ALLOW_INSECURE
 
 static const struct resolve_case cases[] = {
+	{ "insectxt.example", 1, REQ, RESOLVE_UNAVAILABLE, NULL,
+	    "_mta-sts.insectxt.example TXT is not DNSSEC-signed (insecure) and "
+	    "this server requires DNSSEC: sign the zone, set \"dnssec: "
+	    "allow-insecure\" for insectxt.example, or serve an override file",
+	    "insectxt.example: _mta-sts.insectxt.example TXT: insecure answer "
+	    "refused (dnssec: require)", 0 },
+	{ "insectxt.example", 1, ALLOW, RESOLVE_OK,
+	    POL("mx: mx1.example\r\n"), NULL, NULL, 300 },
 	{ "secure.example", 0, REQ, RESOLVE_OK,
 	    POL("mx: mx1.example\r\nmx: mx2.example\r\n"), NULL, NULL, 300 },
 	{ "secure.example", 1, REQ, RESOLVE_OK,
@@ -287,11 +299,38 @@ test_budget(void)
 	policy_clear(&p);
 }
 
+/* The secure flag says what the answers behind the outcome were. */
+static void
+test_secure_flag(void)
+{
+	struct resolve_outcome	 out;
+	struct conf_policy	 pol;
+	struct policy		 p;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.dnssec = REQ;
+	policy_init(&p);
+	resolve_policy(NULL, "nxinsecure.example", &pol, 0, 3000, &p, &out);
+	t_ok(out.rc == RESOLVE_NOPOLICY && out.secure == 0,
+	    "an insecure NXDOMAIN is remembered as insecure (rc %d secure %d)",
+	    out.rc, out.secure);
+	resolve_policy(NULL, "nxdomain.example", &pol, 0, 3000, &p, &out);
+	t_ok(out.rc == RESOLVE_NOPOLICY && out.secure == 1,
+	    "a secure NXDOMAIN is remembered as secure");
+	pol.dnssec = ALLOW;
+	resolve_policy(NULL, "insectxt.example", &pol, 1, 3000, &p, &out);
+	t_ok(out.rc == RESOLVE_OK && out.secure == 0,
+	    "allow-insecure: a policy behind an insecure opt-in TXT is marked "
+	    "insecure");
+	policy_clear(&p);
+}
+
 int
 main(void)
 {
 	t_suite = "resolve";
 	test_cases();
+	test_secure_flag();
 	test_budget();
 	return t_done();
 }
