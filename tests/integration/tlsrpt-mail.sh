@@ -263,7 +263,8 @@ fi
     fail "--report --days 30: the old report counted" "$(head -1 "$T/out")"
 rm -f "$R/09999999999-garbage.json"
 for args in "--days 0 x.example" "--days 367 x.example" "--days x x.example" \
-    "--rotate x.example" "--all x.example" "" "--format zone x.example" "bad..name"; do
+    "--rotate x.example" "--timeout 5 x.example" "--all x.example" "" \
+    "--format zone x.example" "bad..name"; do
 	# shellcheck disable=SC2086
 	"$ID" --report -c "$T/mail.conf" $args >/dev/null 2>&1
 	rc=$?
