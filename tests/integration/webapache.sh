@@ -28,6 +28,10 @@ DEADPORT=${WEB_LAB_DEADPORT:-15384}
 P_CGI=${WEB_APACHE_PORT:-18481}
 P_FCGID=$((P_CGI + 1))
 P_VHOST=$((P_CGI + 2))
+# plain HTTP (port 80 in the examples): the ACME HTTP-01 side
+H_CGI=${WEB_APACHE_HTTP_PORT:-18530}
+H_FCGID=$((H_CGI + 1))
+H_VHOST=$((H_CGI + 2))
 T=$(mktemp -d /tmp/mta-sts-webapache.XXXXXX)
 chmod 755 "$T"	# Apache's children run as www-data
 PIDS=$T/pids
@@ -49,18 +53,18 @@ WEB_CA=$T/pki/ca.crt
 
 # /path/to/ of the examples: outside every document root.
 P=$T/private
-mkdir -p "$P" "$T/www/cgi" "$T/www/fcgid" "$T/apache/sites"
+mkdir -p "$P" "$T/www/cgi" "$T/www/fcgid" "$T/www/acme" "$T/apache/sites"
 cp "$T/pki/server.crt" "$P/fullchain.pem"
 cp "$T/pki/server.key" "$P/privkey.pem"
 cp "$FCGI" "$P/mta-sts.fcgi"
 cp "$CGI" "$T/www/cgi/mta-sts.cgi"
 cp "$FCGI" "$T/www/fcgid/mta-sts.fcgi"
-export WEB_DOMAIN=secure.example WEB_PATHTO=$P WEB_RUN=$T/run
+export WEB_DOMAIN=secure.example WEB_PATHTO=$P WEB_RUN=$T/run WEB_WEBROOT=$T/www/acme
 installed=1
 web_policy_conf "$P/mta-sts.conf" "$LAB_TA" "$LAB_UNBOUND_CONF" || installed=
 web_install apache-cgi/.htaccess "$T/www/cgi/.htaccess" || installed=
 web_install apache-fcgid/.htaccess "$T/www/fcgid/.htaccess" || installed=
-WEB_PORT=$P_VHOST web_install apache-fcgid/mta-sts.example.com.conf "$T/apache/sites/vhost.conf" ||
+WEB_PORT=$P_VHOST WEB_HTTP_PORT=$H_VHOST web_install apache-fcgid/mta-sts.example.com.conf "$T/apache/sites/vhost.conf" ||
     installed=
 chmod -R a+rX "$T/www" "$P"
 if [ -z "$installed" ]; then
@@ -76,14 +80,16 @@ A=$T/apache
 web_apache_conf "$A" "$T/www"
 web_apache_htaccess_site "$A" cgi 127.0.0.1 "$P_CGI" "$T/www/cgi" "$P/fullchain.pem" "$P/privkey.pem"
 web_apache_htaccess_site "$A" fcgid 127.0.0.1 "$P_FCGID" "$T/www/fcgid" "$P/fullchain.pem" "$P/privkey.pem"
-echo "Listen 127.0.0.1:$P_VHOST" >"$A/sites/vhost-listen.conf"
+web_apache_http_site "$A" cgi 127.0.0.1 "$H_CGI" "$T/www/cgi"
+web_apache_http_site "$A" fcgid 127.0.0.1 "$H_FCGID" "$T/www/fcgid"
+printf 'Listen 127.0.0.1:%s\nListen 127.0.0.1:%s\n' "$P_VHOST" "$H_VHOST" >"$A/sites/vhost-listen.conf"
 if ! apache2 -f "$A/httpd.conf" -t >"$A/logs/configtest.log" 2>&1; then
 	fail "apache2 -t" "$(tail -5 "$A/logs/configtest.log")"
 	exit 1
 fi
 web_start "$PIDS" "$A/logs/apache.out" apache2 -f "$A/httpd.conf" -DFOREGROUND
 ready=1
-for p in $P_CGI $P_FCGID $P_VHOST; do
+for p in $P_CGI $P_FCGID $P_VHOST $H_CGI $H_FCGID $H_VHOST; do
 	web_wait_port "$p" "$PIDS" || ready=
 done
 if [ -z "$ready" ]; then
@@ -109,6 +115,13 @@ web_check_denied "apache-fcgid/.htaccess: /.htaccess: 403 from the server" "$F" 
 web_check_setup "apache-fcgid vhost" "$P_VHOST" length ours 'x=1' 404 \
     / /.well-known/ /.well-known/mta-sts.txt/ /.well-known/mta-sts.txt.bak /mta-sts.fcgi \
     /mta-sts.conf /index.html
+
+# Plain HTTP: ACME HTTP-01 challenge files only; the policy only over HTTPS.
+web_check_acme "apache-cgi/.htaccess" "$H_CGI" "$T/www/cgi" 404 "$P_CGI"
+web_check_acme "apache-fcgid/.htaccess" "$H_FCGID" "$T/www/fcgid" 404 "$P_FCGID"
+web_check_acme "apache-fcgid vhost" "$H_VHOST" "$T/www/acme" 404
+web_fetch "$F" "$P_VHOST" "$WEB_HOST" -- /.well-known/acme-challenge/x
+web_check_denied "apache-fcgid vhost: https /.well-known/acme-challenge/x: 404 (HTTP only)" "$F" 404
 
 # No error in Apache's log but the ones these requests provoke on purpose:
 # AH01630 (/.htaccess refused) and AH02651 (mod_cgid could not write the

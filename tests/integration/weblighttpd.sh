@@ -27,6 +27,9 @@ LABPORT=${WEB_LAB_PORT:-15393}
 DEADPORT=${WEB_LAB_DEADPORT:-15394}
 P_FCGI=${WEB_LIGHTTPD_PORT:-18491}
 P_CGI=$((P_FCGI + 1))
+# plain HTTP (Debian's port 80): the ACME HTTP-01 side
+H_FCGI=${WEB_LIGHTTPD_HTTP_PORT:-18533}
+H_CGI=$((H_FCGI + 1))
 T=$(mktemp -d /tmp/mta-sts-weblighttpd.XXXXXX)
 chmod 755 "$T"	# lighttpd and the programs run as www-data
 PIDS=$T/pids
@@ -55,20 +58,20 @@ export WEB_CA=$T/pki/ca.crt
 
 # /path/to/ of the examples: outside every document root.
 P=$T/private
-mkdir -p "$P" "$T/run/lighttpd" "$T/htdocs"
+mkdir -p "$P" "$T/run/lighttpd" "$T/htdocs" "$T/acme"
 chown www-data:www-data "$T/run/lighttpd"	# Debian: /run/lighttpd
 cp "$T/pki/server.crt" "$P/fullchain.pem"
 cp "$T/pki/server.key" "$P/privkey.pem"
 cp "$FCGI" "$P/mta-sts.fcgi"
 cp "$CGI" "$P/mta-sts.cgi"
-export WEB_DOMAIN=secure.example WEB_PATHTO=$P WEB_RUN=$T/run
+export WEB_DOMAIN=secure.example WEB_PATHTO=$P WEB_RUN=$T/run WEB_WEBROOT=$T/acme
 installed=1
 web_policy_conf "$P/mta-sts.conf" "$LAB_TA" "$LAB_UNBOUND_CONF" || installed=
 # lighttpd.conf (tests/web/lib.sh): Debian's, with the modules that
 # "lighty-enable-mod fastcgi ssl" (or "cgi setenv ssl") enables, on
 # 127.0.0.1:PORT instead of 0.0.0.0:443.
-web_lighttpd_conf "$T/fastcgi" 127.0.0.1 "$P_FCGI" "$T/htdocs" "$T/default.pem" '"mod_openssl", "mod_fastcgi"'
-web_lighttpd_conf "$T/cgi" 127.0.0.1 "$P_CGI" "$T/htdocs" "$T/default.pem" '"mod_setenv", "mod_openssl", "mod_cgi"'
+web_lighttpd_conf "$T/fastcgi" 127.0.0.1 "$P_FCGI" "$T/htdocs" "$T/default.pem" '"mod_openssl", "mod_fastcgi"' "$H_FCGI"
+web_lighttpd_conf "$T/cgi" 127.0.0.1 "$P_CGI" "$T/htdocs" "$T/default.pem" '"mod_setenv", "mod_openssl", "mod_cgi"' "$H_CGI"
 for kind in fastcgi cgi; do
 	web_install "lighttpd/50-mta-sts-$kind.conf" "$T/$kind/conf-enabled/50-mta-sts.conf" ||
 	    installed=
@@ -87,7 +90,8 @@ for kind in fastcgi cgi; do
 	fi
 	web_start "$PIDS" "$T/$kind/logs/lighttpd.out" lighttpd -D -f "$T/$kind/lighttpd.conf"
 done
-if ! web_wait_port "$P_FCGI" "$PIDS" || ! web_wait_port "$P_CGI" "$PIDS"; then
+if ! web_wait_port "$P_FCGI" "$PIDS" || ! web_wait_port "$P_CGI" "$PIDS" ||
+    ! web_wait_port "$H_FCGI" "$PIDS" || ! web_wait_port "$H_CGI" "$PIDS"; then
 	fail "lighttpd starts" "$(tail -n 3 "$T"/*/logs/* 2>/dev/null | tr '\n' '|')"
 	exit 1
 fi
@@ -104,6 +108,15 @@ web_check_setup "lighttpd/50-mta-sts-fastcgi.conf" "$P_FCGI" length 404 'x=1' 40
 web_check_setup "lighttpd/50-mta-sts-cgi.conf" "$P_CGI" length 404 'x=1' 403 \
     / /.well-known/ /.well-known/mta-sts.txt/ /.well-known/mta-sts.txt.bak /mta-sts.cgi \
     /mta-sts.conf /index.html
+# Plain HTTP: ACME HTTP-01 challenge files only (403 for the rest, as
+# over HTTPS); the policy only over HTTPS.
+web_check_acme "lighttpd/50-mta-sts-fastcgi.conf" "$H_FCGI" "$T/acme" 403
+web_check_acme "lighttpd/50-mta-sts-cgi.conf" "$H_CGI" "$T/acme" 403
+for p in "$P_FCGI" "$P_CGI"; do
+	web_fetch "$F" "$p" "$WEB_HOST" -- /.well-known/acme-challenge/x
+	web_check_denied "port $p: https /.well-known/acme-challenge/x: 403 (HTTP only)" "$F" 403
+done
+
 # The example's certificate is served for the policy host (SNI), the
 # server-wide one for others.
 if openssl s_client -connect "127.0.0.1:$P_FCGI" -servername other.invalid </dev/null 2>/dev/null |

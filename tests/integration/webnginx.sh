@@ -29,6 +29,9 @@ LABPORT=${WEB_LAB_PORT:-15403}
 DEADPORT=${WEB_LAB_DEADPORT:-15404}
 P_FCGI=${WEB_NGINX_PORT:-18501}
 P_WRAP=$((P_FCGI + 1))
+# plain HTTP (port 80 in the examples): the ACME HTTP-01 side
+H_FCGI=${WEB_NGINX_HTTP_PORT:-18535}
+H_WRAP=$((H_FCGI + 1))
 T=$(mktemp -d /tmp/mta-sts-webnginx.XXXXXX)
 chmod 755 "$T"	# nginx's workers and the programs run as www-data
 PIDS=$T/pids
@@ -51,16 +54,16 @@ export WEB_CA=$T/web/ca.crt
 
 # /path/to/ of the examples: outside every document root.
 P=$T/private
-mkdir -p "$P" "$T/run"
+mkdir -p "$P" "$T/run" "$T/acme"
 cp "$T/web/server.crt" "$P/fullchain.pem"
 cp "$T/web/server.key" "$P/privkey.pem"
 cp "$CGI" "$P/mta-sts.cgi"
-export WEB_DOMAIN=secure.example WEB_PATHTO=$P WEB_RUN=$T/run
+export WEB_DOMAIN=secure.example WEB_PATHTO=$P WEB_RUN=$T/run WEB_WEBROOT=$T/acme
 installed=1
 web_policy_conf "$P/mta-sts.conf" "$LAB_TA" "$LAB_UNBOUND_CONF" || installed=
 W=$T/nginx-fcgiwrap
 web_nginx_prefix "$W" || installed=
-WEB_PORT=$P_WRAP web_install nginx/mta-sts.example.com-fcgiwrap.conf "$W/site.conf" || installed=
+WEB_PORT=$P_WRAP WEB_HTTP_PORT=$H_WRAP web_install nginx/mta-sts.example.com-fcgiwrap.conf "$W/site.conf" || installed=
 chmod -R a+rX "$P"
 if [ -z "$installed" ]; then
 	fail "examples installed verbatim"
@@ -70,7 +73,7 @@ pass "examples installed verbatim (only placeholders replaced)"
 
 # 1. nginx + spawn-fcgi + mta-sts.fcgi: the shared helper (it installs
 #    mta-sts.example.com.conf and the unit's ExecStart line itself).
-if ! web_nginx_fcgi_start "$T/web" "$P_FCGI" "$P/mta-sts.conf" 2>"$T/start.err"; then
+if ! WEB_HTTP_PORT=$H_FCGI web_nginx_fcgi_start "$T/web" "$P_FCGI" "$P/mta-sts.conf" 2>"$T/start.err"; then
 	fail "web_nginx_fcgi_start: nginx + spawn-fcgi running mta-sts.fcgi" "$(cat "$T/start.err")"
 	exit 1
 fi
@@ -102,6 +105,14 @@ web_check_setup "nginx/mta-sts.example.com-fcgiwrap.conf" "$P_WRAP" length ours 
     / /.well-known/ /.well-known/mta-sts.txt/ /.well-known/mta-sts.txt.bak /mta-sts.cgi \
     /mta-sts.conf /index.html
 
+# Plain HTTP: ACME HTTP-01 challenge files only; the policy only over HTTPS.
+web_check_acme "nginx/mta-sts.example.com.conf (spawn-fcgi)" "$H_FCGI" "$T/acme" 404
+web_check_acme "nginx/mta-sts.example.com-fcgiwrap.conf" "$H_WRAP" "$T/acme" 404
+for p in "$P_FCGI" "$P_WRAP"; do
+	web_fetch "$F" "$p" "$WEB_HOST" -- /.well-known/acme-challenge/x
+	web_check_denied "port $p: https /.well-known/acme-challenge/x: 404 (HTTP only)" "$F" 404
+done
+
 # The IPv6 listen line of the examples ([::]:443 there, [::1] here).
 if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/'; then
 	for p in "$P_FCGI" "$P_WRAP"; do
@@ -130,7 +141,9 @@ else
 	fail "mta-sts-fcgi.service: one mta-sts.fcgi as www-data, socket www-data 0600" \
 	    "programs: $n, socket: $sock"
 fi
-logerrs=$(grep -hE '\[(error|crit|alert|emerg)\]' "$d/logs/error.log" "$W/logs/error.log" 2>/dev/null)
+# (but the missing challenge file asked for on purpose)
+logerrs=$(grep -hE '\[(error|crit|alert|emerg)\]' "$d/logs/error.log" "$W/logs/error.log" 2>/dev/null |
+    grep -vE 'open\(\) "[^"]*/acme-challenge/acme-Test_token-[0-9-]+x" failed \(2: ')
 if [ -z "$logerrs" ]; then
 	pass "nginx error logs: no error"
 else

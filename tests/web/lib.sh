@@ -30,6 +30,10 @@
 #       readable by www-data (mktemp -d makes 0700 directories: chmod 755).
 #       Call it in the test's own shell, not in $(...) or a pipeline, and
 #       call web_nginx_fcgi_stop DIR in the test's EXIT trap.
+#       The example's plain HTTP server block (ACME challenges) listens on
+#       127.0.0.1:$WEB_HTTP_PORT when that is set, else on the unix socket
+#       DIR/nginx/run/http.sock; its webroot is DIR/nginx/path/acme-webroot
+#       unless WEB_WEBROOT is set.
 #
 #   web_nginx_fcgi_stop DIR
 #       Stop what web_nginx_fcgi_start DIR started (SIGTERM to each process
@@ -130,19 +134,30 @@ web_pki() {
 
 # web_install SRC DST: copy one file of htaccess-examples/ (SRC relative to
 # it) to DST, replacing only these placeholders:
+#   /etc/letsencrypt/live/mta-sts.example.com/
+#                                        -> $WEB_LIVE/ (default $WEB_PATHTO/)
 #   example.com, example\.com (regexes)  -> $WEB_DOMAIN
 #   /path/to/mta-sts.conf                -> $WEB_CONF (when set)
 #   /path/to/                            -> $WEB_PATHTO/
+#   /var/www/html (the ACME webroot)     -> $WEB_WEBROOT (default
+#                                           $WEB_PATHTO/acme-webroot)
 #   /run/ (sockets: /run/mta-sts/..., /run/lighttpd/...,
 #         /run/fcgiwrap.socket)          -> $WEB_RUN/
 #   nginx "listen 443" / "listen [::]:443", Apache "<VirtualHost *:443>"
 #                                        -> 127.0.0.1:$WEB_PORT (IPv6:
 #                                           [::1]:$WEB_PORT, or the line
 #                                           dropped when ::1 is missing)
+#   nginx "listen 80;" / "listen [::]:80;", Apache "<VirtualHost *:80>"
+#                                        -> 127.0.0.1:$WEB_HTTP_PORT (IPv6
+#                                           as above); without
+#                                           WEB_HTTP_PORT nginx listens on
+#                                           the unix socket $WEB_RUN/http.sock
+#                                           (no IPv6 line) and Apache's is
+#                                           an error (placeholder left)
 # Then checks that every line that differs held a placeholder and that no
 # placeholder is left; returns 1 with a message on stderr otherwise.
 web_install() {
-	local src=$WEB_EXAMPLES/$1 dst=$2 dom re v6 bad
+	local src=$WEB_EXAMPLES/$1 dst=$2 dom re v6 v6h h80 bad
 	dom=${WEB_DOMAIN:-example.com}
 	re=${dom//./\\\\.}
 	if [ ! -f "$src" ]; then
@@ -150,26 +165,39 @@ web_install() {
 		return 1
 	fi
 	v6="s|listen \[::\]:443 |listen [::1]:${WEB_PORT:-443} |"
+	v6h="s|listen \[::\]:80;|listen [::1]:${WEB_HTTP_PORT:-};|"
 	if ! ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/'; then
 		v6='/listen \[::\]:443 /d'
+		v6h='/listen \[::\]:80;/d'
 	fi
-	sed -e "s|example\\\\\\.com|$re|g" \
+	if [ -n "${WEB_HTTP_PORT:-}" ]; then
+		h80="s|listen 80;|listen 127.0.0.1:$WEB_HTTP_PORT;|"
+	else
+		h80="s|listen 80;|listen unix:${WEB_RUN:-/run}/http.sock;|"
+		v6h='/listen \[::\]:80;/d'
+	fi
+	sed -e "s|/etc/letsencrypt/live/mta-sts\\.example\\.com/|${WEB_LIVE:-${WEB_PATHTO:-/path/to}}/|g" \
+	    -e "s|example\\\\\\.com|$re|g" \
 	    -e "s|example\\.com|$dom|g" \
 	    -e "s|/path/to/mta-sts\\.conf|${WEB_CONF:-/path/to/mta-sts.conf}|g" \
 	    -e "s|/path/to/|${WEB_PATHTO:-/path/to}/|g" \
+	    -e "s|/var/www/html|${WEB_WEBROOT:-${WEB_PATHTO:-/path/to}/acme-webroot}|g" \
 	    -e "s|/run/|${WEB_RUN:-/run}/|g" \
 	    -e "s|listen 443 |listen 127.0.0.1:${WEB_PORT:-443} |" \
 	    -e "$v6" \
+	    -e "$h80" \
+	    -e "$v6h" \
 	    -e "s|<VirtualHost \\*:443>|<VirtualHost 127.0.0.1:${WEB_PORT:-443}>|" \
+	    -e "s|<VirtualHost \\*:80>|<VirtualHost 127.0.0.1:${WEB_HTTP_PORT:-*:80}>|" \
 	    "$src" >"$dst" || return 1
 	# Verbatim: only lines holding a placeholder may differ.
 	bad=$(diff "$src" "$dst" | sed -n 's/^< //p' |
-	    grep -vE 'example(\\)?\.com|/path/to/|/run/|listen (\[::\]:)?443 |<VirtualHost \*:443>')
+	    grep -vE 'example(\\)?\.com|/path/to/|/var/www/html|/run/|listen (\[::\]:)?(443 |80;)|<VirtualHost \*:(443|80)>')
 	if [ -n "$bad" ]; then
 		echo "web_install: $1: a line without a placeholder changed: $bad" >&2
 		return 1
 	fi
-	bad=$(grep -nE 'example(\\)?\.com|/path/to|[ "]/run/|listen (\[::\]:)?443 |\*:443' "$dst")
+	bad=$(grep -nE 'example(\\)?\.com|/path/to|/etc/letsencrypt|/var/www/html|[ "/]/run/|listen (\[::\]:)?(443 |80;)|\*:(443|80)' "$dst")
 	if [ -n "$bad" ]; then
 		echo "web_install: $1: placeholder left: $bad" >&2
 		return 1
@@ -491,6 +519,61 @@ web_check_denied() {
 	fi
 }
 
+# web_fetch_http OUT PORT HOST PATH [CURL-ARGS...]: one plain HTTP request
+# to 127.0.0.1:PORT with Host HOST; OUT.* as web_fetch.
+web_fetch_http() {
+	local out=$1 port=$2 host=$3 path=$4
+	shift 4
+	curl -sS -m 10 --resolve "$host:$port:127.0.0.1" -D "$out.rawhead" \
+	    -o "$out.body" -w '%{http_code}' "$@" "http://$host:$port$path" \
+	    >"$out.code" 2>"$out.err"
+	[ -s "$out.code" ] || echo 000 >"$out.code"
+	: >>"$out.body"
+	tr -d '\r' <"$out.rawhead" 2>/dev/null >"$out.head"
+}
+
+# web_check_acme NAME HTTP_PORT WEBROOT DENIED [HTTPS_PORT]: the plain HTTP
+# side of an example, as an ACME CA and everyone else sees it, with Host
+# $WEB_HOST: a challenge file put in WEBROOT/.well-known/acme-challenge/ is
+# served byte for byte (200, no redirect); a token without a file: 404; the
+# policy URL, /, the challenge directory and a name that is no token: the
+# server's DENIED (no redirect, nothing exposed).  With HTTPS_PORT (the
+# .htaccess setups, where one document root serves both): the challenge
+# file over HTTPS too.  Temporary files $WEB_OUT.*; removes the file.
+web_check_acme() {
+	local name=$1 port=$2 root=$3 denied=$4 https=${5:-} out=$WEB_OUT tok path
+	tok=acme-Test_token-$$-$RANDOM
+	mkdir -p "$root/.well-known/acme-challenge" &&
+	printf '%s.thumbprint-of-the-account-key' "$tok" >"$root/.well-known/acme-challenge/$tok" &&
+	chmod -R a+rX "$root" || { fail "$name: challenge file written"; return; }
+	web_fetch_http "$out" "$port" "$WEB_HOST" "/.well-known/acme-challenge/$tok"
+	if [ "$(cat "$out.code")" = 200 ] && [ ! -s "$out.err" ] &&
+	    cmp -s "$out.body" "$root/.well-known/acme-challenge/$tok"; then
+		pass "$name: http://$WEB_HOST/.well-known/acme-challenge/<token>: 200, the file's exact bytes"
+	else
+		fail "$name: http://$WEB_HOST/.well-known/acme-challenge/<token>: 200, the file's exact bytes" \
+		    "$(web_describe "$out")"
+	fi
+	if [ -n "$https" ]; then
+		web_fetch "$out" "$https" "$WEB_HOST" -- "/.well-known/acme-challenge/$tok"
+		if [ "$(cat "$out.code")" = 200 ] && cmp -s "$out.body" "$root/.well-known/acme-challenge/$tok"; then
+			pass "$name: the challenge file over HTTPS too (same document root)"
+		else
+			fail "$name: the challenge file over HTTPS too (same document root)" "$(web_describe "$out")"
+		fi
+	fi
+	rm -f "$root/.well-known/acme-challenge/$tok"
+	web_fetch_http "$out" "$port" "$WEB_HOST" "/.well-known/acme-challenge/${tok}x"
+	web_check_denied "$name: http: a token without a file: 404" "$out" 404
+	for path in /.well-known/mta-sts.txt '/.well-known/mta-sts.txt?x=1' / /.well-known/ \
+	    /.well-known/acme-challenge/ /.well-known/acme-challenge/a.b \
+	    /.well-known/acme-challenge/x/y; do
+		web_fetch_http "$out" "$port" "$WEB_HOST" "$path"
+		web_check_denied "$name: http $path: $denied from the server, no redirect, nothing exposed" \
+		    "$out" "$denied"
+	done
+}
+
 # --- the web*.sh tests ----------------------------------------------------
 
 # web_policy_conf DST TA UNBOUND_CONF: the configuration the web tests
@@ -646,15 +729,30 @@ Listen $3:$4
 EOC
 }
 
-# web_lighttpd_conf DIR ADDR PORT HTDOCS DEFAULT_PEM MODULES: DIR/lighttpd.conf
-# for "lighttpd -D -f": Debian's /etc/lighttpd/lighttpd.conf with the
-# modules MODULES (a lighttpd list body, e.g. '"mod_openssl",
+# web_apache_http_site DIR NAME ADDR PORT DOCROOT: the plain HTTP virtual
+# host a hosting account gets next to the TLS one, same document root (the
+# .htaccess decides what it serves), in DIR/sites/NAME-http.conf.
+web_apache_http_site() {
+	cat >"$1/sites/$2-http.conf" <<EOC
+Listen $3:$4
+<VirtualHost $3:$4>
+    ServerName mta-sts.${WEB_DOMAIN:-example.com}
+    DocumentRoot "$5"
+</VirtualHost>
+EOC
+}
+
+# web_lighttpd_conf DIR ADDR PORT HTDOCS DEFAULT_PEM MODULES [HTTP_PORT]:
+# DIR/lighttpd.conf for "lighttpd -D -f": Debian's /etc/lighttpd/lighttpd.conf
+# with the modules MODULES (a lighttpd list body, e.g. '"mod_openssl",
 # "mod_fastcgi"') that lighty-enable-mod adds, TLS (Debian's 10-ssl.conf:
-# server-wide DEFAULT_PEM) on ADDR:PORT instead of 0.0.0.0:443, and
+# server-wide DEFAULT_PEM) on ADDR:PORT instead of 0.0.0.0:443, plain HTTP
+# on ADDR:HTTP_PORT (instead of Debian's port 80) when given, and
 # DIR/conf-enabled/*.conf included, where an example goes.  Logs in
 # DIR/logs (owned by www-data: lighttpd opens them after the switch).
 web_lighttpd_conf() {
-	local d=$1
+	local d=$1 http=
+	[ -n "${7:-}" ] && http="\$SERVER[\"socket\"] == \"$2:$7\" { }"
 	mkdir -p "$d/conf-enabled" "$d/logs" || return 1
 	chown www-data:www-data "$d/logs"
 	cat >"$d/lighttpd.conf" <<EOC
@@ -683,6 +781,7 @@ ssl.pemfile = "$5"
 \$SERVER["socket"] == "$2:$3" {
 	ssl.engine = "enable"
 }
+$http
 include "$d/conf-enabled/*.conf"
 server.modules += ( "mod_dirlisting", "mod_staticfile" )
 EOC
