@@ -37,11 +37,12 @@ DEFS		 = -DCONF_DEFAULT_PATH='"$(SYSCONFDIR)/mta-sts.conf"' \
 		   -DCONF_STATE_DIR='"$(LOCALSTATEDIR)/mta-sts"'
 ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -Itlsrpt -D_GNU_SOURCE
 
-# Everything in common/ except dns.c, the only file that needs libunbound.
+# Everything in common/ except dns.c, the only file that needs libunbound:
+# what the three programs share.
 CORE_SRCS	 = common/lookup.c common/buf.c common/cgiio.c common/clock.c common/xmalloc.c common/mlog.c common/host.c \
-		   common/policy.c common/override.c common/conf.c \
+		   common/policy.c common/override.c common/conf.c common/file.c common/num.c common/ststxt.c \
 		   common/rdata.c common/anchor.c common/dnsresult.c common/cache.c \
-		   common/resolve.c common/idstate.c \
+		   common/resolve.c \
 		   common/request.c common/response.c common/server.c
 CORE_OBJS	 = $(CORE_SRCS:.c=.o)
 DNS_OBJ		 = common/dns.o
@@ -67,16 +68,24 @@ $(LIBCORE): $(CORE_OBJS)
 common/dns.o: common/dns.c
 	$(CC) $(ALL_CFLAGS) $(UNBOUND_CFLAGS) -c -o $@ $<
 
-# fetch.c is the only file that includes OpenSSL; only cli/ links it.
-common/fetch.o: common/fetch.c
-	$(CC) $(ALL_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
+# The modules only mta-sts-id uses live in cli/ and stay out of libcore.a:
+# ids and state files, the HTTPS/STARTTLS client (the only file that
+# includes OpenSSL), --check's audit, and one domain's bump.
+CLI_CFLAGS	 = $(ALL_CFLAGS) -Icli
+CLI_OBJS	 = cli/bump.o cli/check.o cli/fetch.o cli/idstate.o
 
-# check.c uses fetch and dns, so like them it stays out of libcore.a and
-# is linked into mta-sts-id only.
-CHECK_OBJ	 = common/check.o
+cli/fetch.o: cli/fetch.c
+	$(CC) $(CLI_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
+
+cli/main.o cli/bump.o cli/check.o cli/idstate.o: %.o: %.c
+	$(CC) $(CLI_CFLAGS) -c -o $@ $<
 
 fcgi/main.o: fcgi/main.c
 	$(CC) $(ALL_CFLAGS) $(FCGI_CFLAGS) -c -o $@ $<
+
+# summary.c makes --check's reports finding: it sees cli/'s check.h.
+tlsrpt/summary.o: tlsrpt/summary.c
+	$(CC) $(CLI_CFLAGS) -c -o $@ $<
 
 tlsrpt/report.o: tlsrpt/report.c
 	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) -c -o $@ $<
@@ -114,8 +123,8 @@ cgi/mta-sts.cgi: cgi/main.o common/dns-dl.o $(LIBCORE)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cgi/main.o common/dns-dl.o $(LIBCORE) \
 	    -ldl -lpthread
 
-cli/mta-sts-id: cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) $(RPT_READ_OBJS) $(LIBCORE)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) \
+cli/mta-sts-id: cli/main.o $(CLI_OBJS) $(DNS_OBJ) $(RPT_READ_OBJS) $(LIBCORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CLI_OBJS) $(DNS_OBJ) \
 	    $(RPT_READ_OBJS) $(LIBCORE) $(SSL_LIBS) $(UNBOUND_LIBS) $(JSON_LIBS) -lpthread
 
 # Unit tests link the core library only; a test of code above the DNS
@@ -123,19 +132,23 @@ cli/mta-sts-id: cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) $(RPT_READ_OBJ
 tests/unit/t_%: tests/unit/t_%.c tests/unit/test.h $(LIBCORE)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE)
 
-tests/unit/t_fetch: tests/unit/t_fetch.c tests/unit/test.h common/fetch.o $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< common/fetch.o $(LIBCORE) $(SSL_LIBS)
+tests/unit/t_fetch: tests/unit/t_fetch.c tests/unit/test.h cli/fetch.o $(LIBCORE)
+	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< cli/fetch.o $(LIBCORE) $(SSL_LIBS)
+
+tests/unit/t_idstate: tests/unit/t_idstate.c tests/unit/test.h cli/idstate.o $(LIBCORE)
+	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< cli/idstate.o $(LIBCORE)
 
 # t_check stubs dns_*() and fetch_get(): the pure checks are unit-tested,
 # the live ones in tests/integration/check.sh.
-tests/unit/t_check: tests/unit/t_check.c tests/unit/test.h $(CHECK_OBJ) $(RPT_READ_OBJS) $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CHECK_OBJ) $(RPT_READ_OBJS) $(LIBCORE) $(JSON_LIBS) -lpthread
+tests/unit/t_check: tests/unit/t_check.c tests/unit/test.h cli/check.o cli/idstate.o $(RPT_READ_OBJS) $(LIBCORE)
+	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< cli/check.o cli/idstate.o $(RPT_READ_OBJS) \
+	    $(LIBCORE) $(JSON_LIBS) -lpthread
 
 # t_tlsrpt: the report parser, gzip bounds, store and summary (no check.o:
 # it supplies check_add()).
-tests/unit/t_tlsrpt: tests/unit/t_tlsrpt.c tests/unit/test.h $(RPT_IN_OBJS) tlsrpt/summary.o $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tlsrpt/summary.o $(RPT_IN_OBJS) \
-	    $(LIBCORE) $(JSON_LIBS) $(ZLIB_LIBS)
+tests/unit/t_tlsrpt: tests/unit/t_tlsrpt.c tests/unit/test.h $(RPT_IN_OBJS) tlsrpt/summary.o cli/idstate.o $(LIBCORE)
+	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< tlsrpt/summary.o $(RPT_IN_OBJS) \
+	    cli/idstate.o $(LIBCORE) $(JSON_LIBS) $(ZLIB_LIBS)
 
 # Fully static binaries from Debian's static libraries (libunbound.a is
 # built with nettle, gmp and libevent).  glibc warns that getaddrinfo() and
@@ -166,9 +179,9 @@ static/mta-sts.fcgi: fcgi/main.o $(DNS_OBJ) $(LIBCORE)
 	    $(STATIC_QUIET)
 	@test -x $@
 
-static/mta-sts-id: cli/main.o $(CHECK_OBJ) common/fetch.o $(DNS_OBJ) $(RPT_READ_OBJS) $(LIBCORE)
+static/mta-sts-id: cli/main.o $(CLI_OBJS) $(DNS_OBJ) $(RPT_READ_OBJS) $(LIBCORE)
 	@mkdir -p static && rm -f $@
-	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CHECK_OBJ) common/fetch.o \
+	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CLI_OBJS) \
 	    $(DNS_OBJ) $(RPT_READ_OBJS) $(LIBCORE) $(STATIC_SSL_LIBS) $(STATIC_DNS_LIBS) \
 	    $(STATIC_JSON_LIBS) \
 	    -lpthread 2>&1 | \
@@ -214,12 +227,13 @@ clean:
 	rm -rf static
 
 # Header dependencies, kept coarse on purpose: every object depends on
-# every header in common/.
-$(CORE_OBJS) $(DNS_OBJ) common/dns-dl.o common/fetch.o $(CHECK_OBJ) fcgi/main.o cgi/main.o cli/main.o: \
+# every header in common/, and those in cli/ on cli/'s headers too.
+$(CORE_OBJS) $(DNS_OBJ) common/dns-dl.o fcgi/main.o cgi/main.o: \
     $(wildcard common/*.h)
+cli/main.o $(CLI_OBJS): $(wildcard common/*.h) $(wildcard cli/*.h) $(wildcard tlsrpt/*.h)
 tlsrpt/report.o tlsrpt/gz.o tlsrpt/mime.o tlsrpt/store.o tlsrpt/intake.o \
-    tlsrpt/summary.o tlsrpt/main-http.o tlsrpt/main-mail.o $(CHECK_OBJ) cli/main.o: \
-    $(wildcard common/*.h) $(wildcard tlsrpt/*.h)
+    tlsrpt/summary.o tlsrpt/main-http.o tlsrpt/main-mail.o: \
+    $(wildcard common/*.h) $(wildcard cli/*.h) $(wildcard tlsrpt/*.h)
 
 .PHONY: all check clean static install uninstall fuzz
 

@@ -3,20 +3,16 @@
  * id when the policy changed, the id is older than a day, or on request,
  * and only once the new policy is being served (see mta-sts-id(8)).
  *
- * This file parses the options and runs each domain through the steps
- * below; the decisions live in common/ (resolve and override for the
- * policy, idstate for ids and state, fetch for the live check).
+ * This file parses the options, then for each domain:
  *
  *	render_policy()		override file or DNS, as the server does
- *	idstate_load()		the current id and its policy
- *	idstate_decide()	keep or replace the id
- *	verify_live()		publish before bump
- *	idstate_save()		remember the new id
- *	idstate_output()	print the block
+ *	bump_domain()		lock, state, keep or replace the id, publish
+ *				before bump, save (cli/bump.c)
+ *	put()			print the block
  *
  * With --check it audits the live deployment instead (check_domain() for
- * each domain, check_render() for the output) and exits with the
- * monitoring-plugin status of the worst finding.
+ * each domain, check_render() for the output, cli/check.c) and exits with
+ * the monitoring-plugin status of the worst finding.
  */
 #include <sys/stat.h>
 
@@ -30,44 +26,28 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "bump.h"
 #include "check.h"
+#include "cli.h"
 #include "conf.h"
 #include "dns.h"
 #include "fetch.h"
 #include "host.h"
 #include "idstate.h"
 #include "mlog.h"
+#include "num.h"
 #include "override.h"
 #include "policy.h"
 #include "resolve.h"
 #include "summary.h"
 #include "xmalloc.h"
 
-/* Exit codes, documented in mta-sts-id.8. */
-#define EXIT_OK		0
-#define EXIT_ERROR	1	/* anything else */
-#define EXIT_USAGE	2
-#define EXIT_CONF	3	/* configuration, override, domain not listed */
-#define EXIT_DNS	4	/* DNS/DNSSEC failure, no policy */
-#define EXIT_LIVE	5	/* live policy not published, fetch failed */
-#define EXIT_STATE	6	/* state file, state directory, lock */
-
-/* The CLI is not answering a waiting sender: allow slow resolvers. */
-#define CLI_DNS_TIMEOUT_MS	10000
-#define CLI_LOCK_WAIT_S		30
-#define CLI_LOCK_WAIT_MAX_S	3600
-#define CLI_OUT_MAX		(4 * POLICY_MAX_SIZE)
-
 struct run {
 	struct conf		*conf;
 	struct dns		*dns;	/* created on first use */
-	enum idstate_format	 format;
-	int			 rotate;
-	int			 verify;
+	struct bump		 bump;
 	struct fetch_opts	 fopts;
 	struct fetch_connect_to	 ct[FETCH_CONNECT_TO_MAX];
-	int			 lockfd;	/* -1 until the first domain */
-	int			 lockrc;	/* EXIT_OK, or why it failed */
 	int			 report_days;	/* --days: TLS-RPT window */
 };
 
@@ -81,6 +61,19 @@ static const char	check_usage_text[] =
     "usage: mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]\n"
     "\t[--days N] [--timeout SECONDS] [--ca-file FILE]\n"
     "\t[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all\n";
+
+/* --help: every form, as in the man page's SYNOPSIS, on stdout. */
+static void __attribute__((noreturn))
+help(void)
+{
+	if (printf("%s       %s       %s", usage_text, check_usage_text +
+	    sizeof("usage: ") - 1, SUMMARY_USAGE) < 0 ||
+	    fflush(stdout) == EOF) {
+		mlog_warn("standard output");
+		exit(EXIT_ERROR);
+	}
+	exit(EXIT_OK);
+}
 
 static void __attribute__((noreturn))
 usage(void)
@@ -112,13 +105,9 @@ domain_arg(const char *arg, char domain[HOST_NAME_SIZE])
 static int
 seconds_arg(const char *s)
 {
-	char	*end;
-	long	 v;
+	uint64_t	 v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 ||
-	    v > CHECK_TIMEOUT_MAX_S)
+	if (num_parse_str(s, 1, CHECK_TIMEOUT_MAX_S, 0, &v) == -1)
 		return -1;
 	return (int)v;
 }
@@ -197,87 +186,6 @@ render_policy(struct run *run, const char *domain, struct policy *p)
 	return EXIT_OK;
 }
 
-/*
- * Publish before bump: the policy served at the policy URL must be body
- * (the canonical rendering of p).  keep ends the error messages ("the id
- * stays X").  Returns EXIT_OK, EXIT_LIVE or EXIT_ERROR (logged).
- */
-static int
-verify_live(struct run *run, const char *domain, const struct policy *p,
-    const struct buf *body, const char *keep)
-{
-	struct fetch_result	 res;
-	struct policy		 live;
-	struct buf		 diff;
-	char			 host[HOST_NAME_SIZE + 8];
-	char			 url[HOST_NAME_SIZE + 64], err[256];
-	size_t			 line;
-	int			 rc = EXIT_LIVE, n;
-
-	fetch_result_init(&res);
-	policy_init(&live);
-	buf_init(&diff, CLI_OUT_MAX);
-	n = snprintf(host, sizeof(host), "mta-sts.%s", domain);
-	if (n < 0 || (size_t)n >= sizeof(host) ||
-	    !host_valid(host, (size_t)n)) {
-		mlog_warnx("%s: mta-sts.%s is too long for a host name; the "
-		    "policy cannot be served", domain, domain);
-		goto out;
-	}
-	(void)snprintf(url, sizeof(url), "https://%s%s", host,
-	    "/.well-known/mta-sts.txt");
-	if (fetch_get(host, "/.well-known/mta-sts.txt", &run->fopts,
-	    &res) == -1) {
-		mlog_warnx("%s: cannot check the live policy, %s: %s; %s",
-		    domain, url, res.err, keep);
-		goto out;
-	}
-	if (res.status >= 300 && res.status < 400) {
-		mlog_warnx("%s: %s answers %d %s with a redirect to \"%s\", "
-		    "which senders do not follow; %s", domain, url,
-		    res.status, res.reason, res.location, keep);
-		goto out;
-	}
-	if (res.status != 200) {
-		mlog_warnx("%s: %s answers %d %s, not the policy; %s", domain,
-		    url, res.status, res.reason, keep);
-		goto out;
-	}
-	if (res.body.len == body->len &&
-	    memcmp(res.body.data, body->data, body->len) == 0) {
-		mlog_debug("%s: %s serves the new policy", domain, url);
-		rc = EXIT_OK;
-		goto out;
-	}
-	/* Other bytes may still be the same policy (another server). */
-	if (policy_parse(res.body.data != NULL ? res.body.data : "",
-	    res.body.len, &live, &line, err, sizeof(err)) == -1) {
-		mlog_warnx("%s: %s does not serve a valid policy (line %zu: "
-		    "%s); publish the new policy first; %s", domain, url,
-		    line, err, keep);
-		goto out;
-	}
-	if (policy_equal(&live, p)) {
-		mlog_info("%s: %s serves the new policy, formatted "
-		    "differently", domain, url);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (idstate_policy_diff(&live, p, &diff) == -1) {
-		mlog_warnx("%s: out of memory", domain);
-		rc = EXIT_ERROR;
-		goto out;
-	}
-	mlog_warnx("%s: %s does not serve the new policy yet (new policy vs "
-	    "live: %s); publish it first; %s", domain, url,
-	    diff.data != NULL ? diff.data : "other bytes", keep);
- out:
-	buf_free(&diff);
-	policy_clear(&live);
-	fetch_result_clear(&res);
-	return rc;
-}
-
 /* Write len bytes of b to f; returns 0 or -1. */
 static int
 put(FILE *f, const struct buf *b)
@@ -289,159 +197,26 @@ put(FILE *f, const struct buf *b)
 	return 0;
 }
 
-/* Seconds to wait for the state lock: MTA_STS_ID_LOCK_WAIT or default. */
-static int
-lock_wait_s(void)
-{
-	const char	*s;
-	char		*end;
-	long		 v;
-
-	if ((s = getenv("MTA_STS_ID_LOCK_WAIT")) == NULL || *s == '\0')
-		return CLI_LOCK_WAIT_S;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || v > CLI_LOCK_WAIT_MAX_S) {
-		mlog_warnx("MTA_STS_ID_LOCK_WAIT=\"%.32s\" ignored (want 0..%d "
-		    "seconds)", s, CLI_LOCK_WAIT_MAX_S);
-		return CLI_LOCK_WAIT_S;
-	}
-	return (int)v;
-}
-
-/* Take the state directory's lock, waiting for another run a while. */
-static int
-take_lock(const char *dir, int *rc)
-{
-	char	 err[1024];
-	int	 fd, wait_s;
-
-	if ((fd = idstate_lock(dir, 0, err, sizeof(err))) >= 0)
-		return fd;
-	if (fd == -2 && (wait_s = lock_wait_s()) > 0) {
-		mlog_info("%s; waiting up to %d s", err, wait_s);
-		if ((fd = idstate_lock(dir, wait_s * 1000, err,
-		    sizeof(err))) >= 0)
-			return fd;
-		if (fd == -2) {
-			mlog_warnx("%s; gave up after %d s", err, wait_s);
-			*rc = EXIT_STATE;
-			return -1;
-		}
-	}
-	mlog_warnx("%s", err);
-	*rc = EXIT_STATE;
-	return -1;
-}
-
 /* Everything for one domain.  Returns an exit code. */
 static int
 run_domain(struct run *run, const char *domain)
 {
-	struct idstate		 cur, next;
-	struct policy		 p;
-	struct buf		 body, comment, out, notes;
-	enum idstate_load_rc	 lrc;
-	enum idstate_why	 why;
-	const char		*id;
-	char			 err[1024], keep[IDSTATE_ID_SIZE + 32];
-	int64_t			 now;
-	int			 rc;
+	struct policy	 p;
+	struct buf	 out, notes;
+	int		 rc;
 
-	idstate_init(&cur);
-	idstate_init(&next);
 	policy_init(&p);
-	buf_init(&body, POLICY_MAX_SIZE);
-	buf_init(&comment, CLI_OUT_MAX);
 	buf_init(&out, CLI_OUT_MAX);
 	buf_init(&notes, CLI_OUT_MAX);
-
-	if ((rc = render_policy(run, domain, &p)) != EXIT_OK)
-		goto out;
-	rc = EXIT_ERROR;
-	if (policy_render(&p, &body) == -1) {
-		mlog_warnx("%s: cannot render the policy", domain);
-		goto out;
-	}
-
-	/*
-	 * The lock is taken once, by the first domain that gets this far,
-	 * and held to the end: state is read, decided on and written by one
-	 * run at a time.
-	 */
-	if (run->lockfd == -1 && run->lockrc == EXIT_OK &&
-	    (run->lockfd = take_lock(run->conf->state_dir,
-	    &run->lockrc)) == -1) {
-		rc = run->lockrc;
-		goto out;
-	}
-	if (run->lockfd == -1) {
-		mlog_warnx("%s: skipped, the state directory is not locked",
-		    domain);
-		rc = run->lockrc;
-		goto out;
-	}
-	lrc = idstate_load(run->conf->state_dir, domain, &cur, err,
-	    sizeof(err));
-	if (lrc == IDSTATE_LOAD_ERROR) {
-		mlog_warnx("%s: %s; the file was left as it is: fix or remove "
-		    "it (a new id is then issued)", domain, err);
-		rc = EXIT_STATE;
-		goto out;
-	}
-	now = (int64_t)time(NULL);
-	why = idstate_decide(lrc == IDSTATE_LOAD_OK ? &cur : NULL, &p, now,
-	    run->rotate);
-	id = cur.id;
-	if (why != IDSTATE_UNCHANGED) {
-		if (idstate_id_next(now, lrc == IDSTATE_LOAD_OK ? cur.id :
-		    NULL, next.id, sizeof(next.id)) == -1) {
-			mlog_warnx("%s: cannot make an id after \"%s\" (clock "
-			    "or id out of range)", domain, cur.id);
-			rc = EXIT_STATE;
-			goto out;
-		}
-		if (lrc == IDSTATE_LOAD_OK)
-			(void)snprintf(keep, sizeof(keep), "the id stays %s",
-			    cur.id);
-		else
-			(void)snprintf(keep, sizeof(keep), "no id issued");
-		if (run->verify && (rc = verify_live(run, domain, &p, &body,
-		    keep)) != EXIT_OK)
-			goto out;
-		rc = EXIT_ERROR;
-		next.issued = now;
-		next.pol = p;	/* moved: p is empty from here on */
-		policy_init(&p);
-		if (idstate_save(run->conf->state_dir, domain, &next, err,
-		    sizeof(err)) == -1) {
-			mlog_warnx("%s: state not saved, new id %s not issued: "
-			    "%s", domain, next.id, err);
-			rc = EXIT_STATE;
-			goto out;
-		}
-		id = next.id;
-	}
-	if (idstate_describe(why, &cur, why == IDSTATE_UNCHANGED ? &cur.pol :
-	    &next.pol, &comment) == -1 ||
-	    idstate_output(run->format, domain, id, comment.data, &out,
-	    &notes) == -1) {
-		mlog_warnx("%s: out of memory", domain);
-		goto out;
-	}
-	if (put(stderr, &notes) == -1 || put(stdout, &out) == -1) {
+	if ((rc = render_policy(run, domain, &p)) == EXIT_OK &&
+	    (rc = bump_domain(&run->bump, domain, &p, &out, &notes)) ==
+	    EXIT_OK && (put(stderr, &notes) == -1 || put(stdout, &out) == -1)) {
 		mlog_warn("%s: writing the output", domain);
-		goto out;
+		rc = EXIT_ERROR;
 	}
-	rc = EXIT_OK;
- out:
 	buf_free(&notes);
 	buf_free(&out);
-	buf_free(&comment);
-	buf_free(&body);
 	policy_clear(&p);
-	idstate_clear(&next);
-	idstate_clear(&cur);
 	return rc;
 }
 
@@ -532,6 +307,7 @@ main(int argc, char *argv[])
 		{ "all",	no_argument,		NULL, 'a' },
 		{ "check",	no_argument,		NULL, 'k' },
 		{ "no-smtp",	no_argument,		NULL, 'S' },
+		{ "help",	no_argument,		NULL, 'h' },
 		{ "timeout",	required_argument,	NULL, 'T' },
 		{ "report",	no_argument,		NULL, 'R' },
 		{ "days",	required_argument,	NULL, 'D' },
@@ -550,10 +326,8 @@ main(int argc, char *argv[])
 	int		 report = 0, days = 0;
 
 	memset(&run, 0, sizeof(run));
-	run.format = IDSTATE_FORMAT_ZONE;
-	run.verify = 1;
+	bump_init(&run.bump, NULL, &run.fopts);
 	run.fopts.connect_to = run.ct;
-	run.lockfd = -1;
 	mlog_init("mta-sts-id", getenv("MTA_STS_DEBUG") != NULL);
 	/* Known before getopt_long() so that every usage error exits 3. */
 	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
@@ -577,10 +351,10 @@ main(int argc, char *argv[])
 			tflag = optarg;
 			break;
 		case 'r':
-			run.rotate = 1;
+			run.bump.rotate = 1;
 			break;
 		case 'n':
-			run.verify = 0;
+			run.bump.verify = 0;
 			break;
 		case 'C':
 			run.fopts.ca_file = optarg;
@@ -612,6 +386,8 @@ main(int argc, char *argv[])
 				usage();
 			}
 			break;
+		case 'h':
+			help();
 		default:
 			usage();
 		}
@@ -620,7 +396,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	run.report_days = days > 0 ? days : SUMMARY_DAYS_DEFAULT;
 	if (report) {	/* --report: tlsrpt/summary.c does the rest */
-		if (check_mode || run.rotate || !run.verify || nosmtp ||
+		if (check_mode || run.bump.rotate || !run.bump.verify || nosmtp ||
 		    tflag != NULL || run.fopts.ca_file != NULL ||
 		    run.fopts.nconnect_to > 0) {
 			mlog_warnx("--report takes only -c, --days, --format "
@@ -639,7 +415,7 @@ main(int argc, char *argv[])
 	}
 	if ((all && argc > 0) || (!all && argc == 0))
 		usage();
-	if (check_mode && (run.rotate || !run.verify)) {
+	if (check_mode && (run.bump.rotate || !run.bump.verify)) {
 		mlog_warnx("--check takes neither --rotate nor --no-verify");
 		usage();
 	}
@@ -654,7 +430,7 @@ main(int argc, char *argv[])
 		usage();
 	}
 	if (fflag != NULL && (check_mode ? check_format_parse(fflag,
-	    &cformat) : idstate_format_parse(fflag, &run.format)) == -1) {
+	    &cformat) : idstate_format_parse(fflag, &run.bump.format)) == -1) {
 		mlog_warnx("unknown format \"%.32s\"", fflag);
 		usage();
 	}
@@ -664,6 +440,7 @@ main(int argc, char *argv[])
 
 	if (load_conf(cflag, &run.conf) == -1)
 		return check_mode ? CHECK_UNKNOWN : EXIT_CONF;
+	run.bump.state_dir = run.conf->state_dir;
 	if (all && run.conf->ndomains == 0) {
 		mlog_warnx("--all: %s lists no domains; name them on the "
 		    "command line", run.conf->path != NULL ? run.conf->path :
@@ -706,7 +483,7 @@ main(int argc, char *argv[])
 		    rc == EXIT_OK)
 			rc = drc;
  out:
-	idstate_unlock(run.lockfd);
+	bump_finish(&run.bump);
 	free(domains);
 	dns_free(run.dns);
 	conf_free(run.conf);

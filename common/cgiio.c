@@ -5,23 +5,12 @@
 
 #include "clock.h"
 #include "cgiio.h"
+#include "file.h"
 
 int
 cgiio_write(int fd, const void *p, size_t len)
 {
-	const char	*c = p;
-	ssize_t		 n;
-
-	while (len > 0) {
-		if ((n = write(fd, c, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return file_write_all(fd, p, len);
 }
 
 void

@@ -14,7 +14,10 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "file.h"
+#include "hash.h"
 #include "host.h"
+#include "num.h"
 #include "policy.h"
 #include "xmalloc.h"
 
@@ -295,15 +298,10 @@ conf_set_path(struct conf_parser *p, const char *val, char **dst)
 static int
 conf_port_ok(const char *s)
 {
-	unsigned long	 n = 0;
-	size_t		 i;
+	uint16_t	 port;
+	size_t		 len = strlen(s);
 
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i == 5 || s[i] < '0' || s[i] > '9')
-			return 0;
-		n = n * 10 + (unsigned long)(s[i] - '0');
-	}
-	return i > 0 && n >= 1 && n <= 65535;
+	return len <= 5 && num_port(s, len, 0, &port) == 0;
 }
 
 /* One forwarder "ADDR" or "ADDR@PORT".  Returns 0, or -1 with err set. */
@@ -528,20 +526,15 @@ conf_seconds(struct conf_parser *p, const char *key, const char *val,
     unsigned long max, unsigned long *dst)
 {
 	char		 q[CONF_QUOTE_SIZE];
-	unsigned long	 n = 0;
-	size_t		 i, len = strlen(val);
+	uint64_t	 n;
+	size_t		 len = strlen(val);
 
-	for (i = 0; i < len && len <= 10; i++) {
-		if (val[i] < '0' || val[i] > '9')
-			break;
-		n = n * 10 + (unsigned long)(val[i] - '0');
-	}
-	if (len == 0 || len > 10 || i != len || n > max) {
+	if (len > 10 || num_parse(val, len, 0, max, 0, &n) == -1) {
 		conf_err(p, "invalid %s \"%s\" (expected 0..%lu seconds)", key,
 		    conf_quote(q, val), max);
 		return -1;
 	}
-	*dst = n;
+	*dst = (unsigned long)n;
 	return 0;
 }
 
@@ -551,20 +544,15 @@ conf_count(struct conf_parser *p, const char *key, const char *val,
     unsigned long min, unsigned long max, unsigned long *dst)
 {
 	char		 q[CONF_QUOTE_SIZE];
-	unsigned long	 n = 0;
-	size_t		 i, len = strlen(val);
+	uint64_t	 n;
+	size_t		 len = strlen(val);
 
-	for (i = 0; i < len && len <= 10; i++) {
-		if (val[i] < '0' || val[i] > '9')
-			break;
-		n = n * 10 + (unsigned long)(val[i] - '0');
-	}
-	if (len == 0 || len > 10 || i != len || n < min || n > max) {
+	if (len > 10 || num_parse(val, len, min, max, 0, &n) == -1) {
 		conf_err(p, "invalid %s \"%s\" (expected %lu..%lu)", key,
 		    conf_quote(q, val), min, max);
 		return -1;
 	}
-	*dst = n;
+	*dst = (unsigned long)n;
 	return 0;
 }
 
@@ -574,27 +562,26 @@ conf_size(struct conf_parser *p, const char *key, const char *val,
     unsigned long min, unsigned long max, unsigned long *dst)
 {
 	char		 q[CONF_QUOTE_SIZE];
-	unsigned long	 n = 0, unit = 1;
-	size_t		 i, len = strlen(val);
+	uint64_t	 n = 0;
+	unsigned long	 unit = 1;
+	size_t		 digits = strspn(val, "0123456789");
+	const char	*suffix = val + digits;
+	int		 bad;
 
-	for (i = 0; i < len && i < 10; i++) {
-		if (val[i] < '0' || val[i] > '9')
-			break;
-		n = n * 10 + (unsigned long)(val[i] - '0');
-	}
-	if (i + 1 == len && (val[i] == 'K' || val[i] == 'k'))
+	if (strcmp(suffix, "K") == 0 || strcmp(suffix, "k") == 0)
 		unit = 1024;
-	else if (i + 1 == len && (val[i] == 'M' || val[i] == 'm'))
+	else if (strcmp(suffix, "M") == 0 || strcmp(suffix, "m") == 0)
 		unit = 1024 * 1024;
-	else if (i != len)
-		i = 0;
-	if (i == 0 || n > max / unit || n * unit < min) {
+	bad = (*suffix != '\0' && unit == 1) || digits > 10 ||
+	    num_parse(val, digits, 0, max / unit, 0, &n) == -1 ||
+	    n * unit < min;
+	if (bad) {
 		conf_err(p, "invalid %s \"%s\" (expected %luK..%luM bytes, "
 		    "for example 16M)", key, conf_quote(q, val), min / 1024,
 		    max / (1024 * 1024));
 		return -1;
 	}
-	*dst = n * unit;
+	*dst = (unsigned long)n * unit;
 	return 0;
 }
 
@@ -1016,59 +1003,24 @@ static int
 conf_read(struct conf_parser *p, const char *path, char **text,
     size_t *len, struct stat *st)
 {
-	size_t		 size, got = 0;
-	ssize_t		 n;
-	int		 fd = -1, rc = -1;
-
-	*text = NULL;
-	*len = 0;
-	/* O_NONBLOCK: opening a FIFO must not hang; fstat() refuses it. */
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
-	    -1) {
-		if (errno == ENOENT)
-			return 1;
-		conf_err(p, "%s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, st) == -1) {
-		conf_err(p, "%s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		conf_err(p, "not a regular file");
-		goto out;
-	}
-	if (st->st_size < 0 || st->st_size > CONF_MAX_SIZE) {
+	/* file_read() writes "path: reason", as conf_err() does. */
+	switch (file_read(path, CONF_MAX_SIZE, 0, text, len, st, p->err,
+	    p->errlen)) {
+	case FILE_OK:
+		return 0;
+	case FILE_NONE:
+		if (p->err != NULL && p->errlen > 0)
+			p->err[0] = '\0';
+		return 1;
+	case FILE_TOOBIG:
 		conf_err(p, "file too large (more than %d bytes)",
 		    CONF_MAX_SIZE);
-		goto out;
+		return -1;
+	default:
+		if (errno == ENOMEM)
+			conf_err(p, "out of memory");
+		return -1;
 	}
-	size = (size_t)st->st_size;
-	if ((*text = xmalloc(size)) == NULL) {
-		conf_err(p, "out of memory");
-		goto out;
-	}
-	/* A file that shrinks while we read it is parsed as far as it goes. */
-	while (got < size) {
-		if ((n = read(fd, *text + got, size - got)) == -1) {
-			if (errno == EINTR)
-				continue;
-			conf_err(p, "read: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	*len = got;
-	rc = 0;
- out:
-	if (rc == -1) {
-		free(*text);
-		*text = NULL;
-	}
-	(void)close(fd);
-	return rc;
 }
 
 /* The built-in defaults, remembering path. */
@@ -1126,15 +1078,10 @@ conf_stamp_line(char *buf, size_t len, const char *path, const struct stat *st)
 static int
 conf_stamp_path(char *buf, size_t len, const char *dir, const char *path)
 {
-	unsigned long long	 h = 14695981039346656037ULL;
-	const char		*c;
-	int			 n;
+	int	 n;
 
-	for (c = path; *c != '\0'; c++) {
-		h ^= (unsigned char)*c;
-		h *= 1099511628211ULL;
-	}
-	n = snprintf(buf, len, "%s/.conf-valid.%016llx", dir, h);
+	n = snprintf(buf, len, "%s/.conf-valid.%016llx", dir,
+	    (unsigned long long)hash_fnv1a(path));
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
@@ -1142,46 +1089,33 @@ conf_stamp_path(char *buf, size_t len, const char *dir, const char *path)
 static int
 conf_stamp_ok(const char *dir, const char *path, const struct stat *st)
 {
-	struct stat	 own;
-	char		 file[4096], want[4096 + 256], have[4096 + 256];
-	ssize_t		 n;
-	int		 fd, wlen;
+	char	 file[4096], want[4096 + 256], *have;
+	size_t	 hlen;
+	int	 wlen, ok;
 
 	if (conf_stamp_path(file, sizeof(file), dir, path) == -1 ||
 	    (wlen = conf_stamp_line(want, sizeof(want), path, st)) == -1)
 		return 0;
-	if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return 0;
 	/* Only a stamp we wrote ourselves vouches for anything. */
-	if (fstat(fd, &own) == -1 || !S_ISREG(own.st_mode) ||
-	    own.st_uid != geteuid()) {
-		(void)close(fd);
+	if (file_read(file, sizeof(want), FILE_NOFOLLOW | FILE_OWNED, &have,
+	    &hlen, NULL, NULL, 0) != FILE_OK)
 		return 0;
-	}
-	n = read(fd, have, sizeof(have));
-	(void)close(fd);
-	return n == wlen && memcmp(have, want, (size_t)wlen) == 0;
+	ok = hlen == (size_t)wlen && memcmp(have, want, hlen) == 0;
+	free(have);
+	return ok;
 }
 
 /* Write the stamp atomically; failures only cost speed, so are silent. */
 static void
 conf_stamp_write(const char *dir, const char *path, const struct stat *st)
 {
-	char	 file[4096], tmp[4200], line[4096 + 256];
-	int	 fd, n, len;
+	char	 file[4096], line[4096 + 256];
+	int	 len;
 
 	if (conf_stamp_path(file, sizeof(file), dir, path) == -1 ||
 	    (len = conf_stamp_line(line, sizeof(line), path, st)) == -1)
 		return;
-	n = snprintf(tmp, sizeof(tmp), "%s.%ld", file, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1)
-		return;
-	if (write(fd, line, (size_t)len) != len || close(fd) == -1 ||
-	    rename(tmp, file) == -1)
-		(void)unlink(tmp);
+	(void)file_write_atomic(file, line, (size_t)len, 0644, NULL, 0);
 }
 
 /* 1 when two stat results name the same unchanged file. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "num.h"
 
 /*
  * The longest Host value we look at.  Anything longer cannot become a valid
@@ -98,19 +99,12 @@ host_lower(char *s)
 static int
 host_port_ok(const char *s, size_t len)
 {
-	unsigned long	 n = 0;
-	size_t		 i;
+	uint16_t	 port;
 
 	if (len == 0 || (len == 1 && s[0] == ':'))
 		return 0;
-	if (s[0] != ':' || len - 1 > HOST_PORT_MAX_DIGITS)
-		return -1;
-	for (i = 1; i < len; i++) {
-		if (!host_is_digit((unsigned char)s[i]))
-			return -1;
-		n = n * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (n > 65535)
+	if (s[0] != ':' || len - 1 > HOST_PORT_MAX_DIGITS ||
+	    num_port(s + 1, len - 1, NUM_PORT_ZERO, &port) == -1)
 		return -1;
 	return 0;
 }

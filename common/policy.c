@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "host.h"
+#include "num.h"
 #include "policy.h"
 #include "xmalloc.h"
 
@@ -55,19 +56,12 @@ policy_rendered_size(const struct policy *p)
 int
 policy_max_age_parse(const char *s, size_t len, unsigned long *v)
 {
-	unsigned long	 n = 0;
-	size_t		 i;
+	uint64_t	 n;
 
-	if (len == 0 || len > 10)
+	/* RFC 8461 section 3.2: max-age-value = 1*10DIGIT */
+	if (len > 10 || num_parse(s, len, 0, POLICY_MAX_AGE_MAX, 0, &n) == -1)
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		n = n * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (n > POLICY_MAX_AGE_MAX)
-		return -1;
-	*v = n;
+	*v = (unsigned long)n;
 	return 0;
 }
 

@@ -489,8 +489,7 @@ summary_cli(const struct conf *conf, int all, int argc, char *const *argv,
 		return 2;
 	}
 	if ((all && argc > 0) || (!all && argc == 0)) {
-		(void)fputs("usage: mta-sts-id --report [-c FILE] [--days N] "
-		    "[--format text|json]\n\tDOMAIN ... | --all\n", stderr);
+		(void)fputs("usage: " SUMMARY_USAGE, stderr);
 		return 2;
 	}
 	if (argc > 0 && ((names = xcalloc((size_t)argc, sizeof(*names))) ==

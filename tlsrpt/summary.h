@@ -33,6 +33,10 @@ struct policy;
 #define SUMMARY_MAX_RESULTS	64
 #define SUMMARY_OUT_MAX		(16 * 1024 * 1024)
 
+/* The --report form of mta-sts-id's usage, as in mta-sts-id(8). */
+#define SUMMARY_USAGE	"mta-sts-id --report [-c FILE] [--days N] " \
+	"[--format text|json]\n\tDOMAIN ... | --all\n"
+
 enum summary_format {
 	SUMMARY_FORMAT_TEXT,
 	SUMMARY_FORMAT_JSON,

@@ -3,11 +3,11 @@
 #
 #   FUZZ_TOP		the top of the tree
 #   FUZZ_HARNESSES	the harness names: tests/fuzz/NAME.c, corpus/NAME/
-#   fuzz_srcs NAME	sources and -I flags a harness needs beyond
-#			libcore.a (the tlsrpt/ modules), as compiler words
-#   fuzz_libs NAME	the libraries those need (pkg-config), for after
-#			libcore.a on the link line
 #   fuzz_make_var VAR	the value of a variable of the top Makefile
+#   fuzz_extra HARNESS	the cli/ and tlsrpt/ sources (not in libcore.a),
+#			their -I flags and libraries a harness links besides
+#			libcore.a, as compiler arguments; cli/ is on the
+#			include path of every harness
 #   fuzz_core CC OUTDIR FLAGS...
 #			compile the Makefile's CORE_SRCS (common/ without
 #			dns.c) with CC and FLAGS into OUTDIR/libcore.a; a
@@ -18,26 +18,30 @@
 #			in OUTDIR/obj/*.log.
 
 FUZZ_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-FUZZ_HARNESSES="fuzz_conf fuzz_policy fuzz_request fuzz_mx fuzz_report fuzz_mime"
-
-fuzz_srcs() {
-	case $1 in
-	fuzz_report) echo "-I$FUZZ_TOP/tlsrpt $(pkg-config --cflags json-c zlib) $FUZZ_TOP/tlsrpt/report.c $FUZZ_TOP/tlsrpt/gz.c" ;;
-	fuzz_mime) echo "-I$FUZZ_TOP/tlsrpt $(pkg-config --cflags gmime-3.0) $FUZZ_TOP/tlsrpt/mime.c" ;;
-	esac
-}
-
-fuzz_libs() {
-	case $1 in
-	fuzz_report) pkg-config --libs json-c zlib ;;
-	fuzz_mime) pkg-config --libs gmime-3.0 ;;
-	esac
-}
+FUZZ_HARNESSES="fuzz_conf fuzz_policy fuzz_request fuzz_mx fuzz_http fuzz_idstate
+    fuzz_report fuzz_mime"
 
 fuzz_make_var() {
 	make -s --no-print-directory -C "$FUZZ_TOP" -f Makefile -f - \
 	    fuzz-print-var FUZZ_VAR="$1" 2>/dev/null \
 	    <<<'fuzz-print-var: ; @echo $($(FUZZ_VAR))'
+}
+
+fuzz_extra() {
+	local ssl
+	case $1 in
+	fuzz_http)
+		ssl=$(fuzz_make_var SSL_LIBS)
+		echo "$FUZZ_TOP/cli/fetch.c ${ssl:--lssl -lcrypto}" ;;
+	fuzz_idstate)
+		echo "$FUZZ_TOP/cli/idstate.c" ;;
+	fuzz_report)	# tlsrpt/: json-c, zlib
+		echo "-I$FUZZ_TOP/tlsrpt $FUZZ_TOP/tlsrpt/report.c" \
+		    "$FUZZ_TOP/tlsrpt/gz.c $(pkg-config --cflags --libs json-c zlib)" ;;
+	fuzz_mime)	# tlsrpt/: GMime
+		echo "-I$FUZZ_TOP/tlsrpt $FUZZ_TOP/tlsrpt/mime.c" \
+		    "$(pkg-config --cflags --libs gmime-3.0)" ;;
+	esac
 }
 
 fuzz_core() {

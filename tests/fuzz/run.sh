@@ -37,7 +37,7 @@ trap 'exit 130' INT TERM HUP
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS_FUZZ="-g -O1 -fno-omit-frame-pointer $SAN -D_GNU_SOURCE \
-    -I$FUZZ_TOP/common -I$FUZZ_TOP/tests/fuzz"
+    -I$FUZZ_TOP/common -I$FUZZ_TOP/cli -I$FUZZ_TOP/tests/fuzz"
 # shellcheck disable=SC2086
 if ! fuzz_core "$CLANG" "$T/core" $CFLAGS_FUZZ -fsanitize=fuzzer-no-link; then
 	echo "run.sh: cannot build common/ with $CLANG" >&2
@@ -67,8 +67,7 @@ for h in $HARNESSES; do
 	fi
 	# shellcheck disable=SC2086
 	if ! "$CLANG" $CFLAGS_FUZZ -fsanitize=fuzzer -o "$T/$h" "$src" \
-	    $(fuzz_srcs "$h") "$T/core/libcore.a" $(fuzz_libs "$h") \
-	    >"$T/$h.build" 2>&1; then
+	    $(fuzz_extra "$h") "$T/core/libcore.a" >"$T/$h.build" 2>&1; then
 		cat "$T/$h.build" >&2
 		exit 2
 	fi

@@ -161,10 +161,33 @@ usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]
 	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
 U
 same_bytes "usage: the message" "$T/err" "$T/want"
+raw --help
+want_rc "usage: --help" 0
+cat >"$T/want" <<'U'
+usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]
+	[--no-verify] [--ca-file FILE]
+	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
+       mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]
+	[--days N] [--timeout SECONDS] [--ca-file FILE]
+	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
+       mta-sts-id --report [-c FILE] [--days N] [--format text|json]
+	DOMAIN ... | --all
+U
+same_bytes "usage: --help prints every form on standard output" "$T/out" "$T/want"
+if [ ! -s "$T/err" ]; then
+	pass "usage: --help writes nothing to standard error"
+else
+	fail "usage: --help writes nothing to standard error" "stderr: $(tr '\n' '|' <"$T/err")"
+fi
+cp "$T/out" "$T/help"
+raw --check --help
+want_rc "usage: --check --help" 0
+same_bytes "usage: --check --help prints the same" "$T/out" "$T/help"
+# The whole usage (--help) equals the man page's SYNOPSIS, both forms.
 if command -v mandoc >/dev/null; then
 	syn=$(mandoc -Tascii "$TOP/cli/mta-sts-id.8" | col -b |
 	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \t\n' ' ' | sed 's/^ //;s/ $//')
-	use=$(sed 's/^usage: //' "$T/err" | tr -s ' \t\n' ' ' | sed 's/^ //;s/ $//')
+	use=$(sed 's/^usage: //' "$T/help" | tr -s ' \t\n' ' ' | sed 's/^ //;s/ $//')
 	if [ "$syn" = "$use" ]; then
 		pass "usage: equal to the man page SYNOPSIS"
 	else

@@ -37,7 +37,7 @@ else
 	san_note="without sanitizers ($CC cannot build with them)"
 fi
 FLAGS=(-g -O1 "${WARN[@]}" "${SAN[@]}" -D_GNU_SOURCE -I"$TOP/common"
-    -I"$TOP/tests/fuzz")
+    -I"$TOP/cli" -I"$TOP/tests/fuzz")
 
 if ! out=$(fuzz_core "$CC" "$T/core" "${FLAGS[@]}" 2>&1); then
 	fail "build common/ for the replay ($san_note)" \
@@ -51,10 +51,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 for h in $FUZZ_HARNESSES; do
 	corpus=$TOP/tests/fuzz/corpus/$h
-	# shellcheck disable=SC2046	# one compiler word each
+	read -ra extra <<<"$(fuzz_extra "$h")"
 	if ! "$CC" "${FLAGS[@]}" -o "$T/$h" "$TOP/tests/fuzz/replay.c" \
-	    "$TOP/tests/fuzz/$h.c" $(fuzz_srcs "$h") "$T/core/libcore.a" \
-	    $(fuzz_libs "$h") >"$T/$h.build" 2>&1; then
+	    "$TOP/tests/fuzz/$h.c" "${extra[@]}" "$T/core/libcore.a" \
+	    >"$T/$h.build" 2>&1; then
 		fail "replay $h: build ($san_note)" \
 		    "$(head -20 "$T/$h.build")"
 		continue

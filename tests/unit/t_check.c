@@ -1,5 +1,5 @@
 /*
- * t_check: the pure checks of common/check.c (TXT and TLS-RPT syntax, mx
+ * t_check: the pure checks of cli/check.c (TXT and TLS-RPT syntax, mx
  * pattern matching and coverage, mode and max_age, certificate expiry,
  * state comparison, severity order, text and JSON rendering).  The live
  * checks run against the lab in tests/integration/check.sh; here dns_*()
@@ -197,6 +197,14 @@ test_sts_txt(void)
 		    1, "OK txt", "12345678901234567890123456789012" },
 		{ "empty id", { "v=STSv1; id=" }, 1, "CRITICAL txt", "" },
 		{ "empty field", { "v=STSv1;; id=1" }, 1, "CRITICAL txt", "" },
+		{ "WSP before the delimiter", { "v=STSv1 ; id=abc" }, 1,
+		    "OK txt", "abc" },
+		{ "v=STSv10 is not STS", { "v=STSv10; id=1" }, 1,
+		    "CRITICAL txt", "" },
+		{ "v=STSv10 next to the record", { "v=STSv10; id=1",
+		    "v=STSv1; id=2" }, 2, "CRITICAL txt", "2" },
+		{ "trailing WSP", { "v=STSv1; id=1 " }, 1, "CRITICAL txt",
+		    "" },
 	};
 	struct check_report	 r;
 	char			 have[512], id[IDSTATE_ID_SIZE];

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the pure parts of common/fetch.c: --connect-to rules and
+ * Unit tests for the pure parts of cli/fetch.c: --connect-to rules and
  * the HTTP/1.x response parser (framing, limits, redirects, interim
  * responses, incremental input).  The TLS client itself is tested against
  * a real web server in tests/integration/cli.sh.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for common/idstate.c: id generation (including many bumps in
+ * Unit tests for cli/idstate.c: id generation (including many bumps in
  * one second and a clock that goes back), the keep/replace decision and
  * the 24-hour age, the comments and output formats byte for byte, the
  * state file format (round trip and every kind of corruption), loading and

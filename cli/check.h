@@ -4,10 +4,10 @@
  *
  * For one domain, check_domain() looks at, in this order:
  *
- *	txt	the _mta-sts TXT RRset: exactly one record beginning
- *		"v=STSv1;", strict syntax, an id of 1 to 32 letters and
- *		digits, no other record at that name (CNAMEs are followed
- *		by the resolver)
+ *	txt	the _mta-sts TXT RRset: exactly one STS record, valid by
+ *		the grammar of RFC 8461 section 3.1 (ststxt: an id of 1
+ *		to 32 letters and digits), no other record at that name
+ *		(CNAMEs are followed by the resolver)
  *	policy	the policy file fetched over HTTPS as a sender does (SNI,
  *		certificate verified for mta-sts.<domain>, 200 without a
  *		redirect, text/plain, size limit, strict syntax)

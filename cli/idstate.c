@@ -12,10 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "buf.h"
+#include "clock.h"
+#include "file.h"
 #include "host.h"
 #include "idstate.h"
+#include "num.h"
 #include "policy.h"
 #include "xmalloc.h"
 
@@ -333,25 +335,6 @@ idstate_err(size_t *errline, size_t line, char *err, size_t errlen,
 	va_end(ap);
 }
 
-/* A decimal number of 1..19 digits, no sign, no leading zero but "0". */
-static int
-idstate_int64(const char *s, int64_t *v)
-{
-	int64_t	 n = 0;
-	size_t	 i;
-
-	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= 19 || s[i] < '0' || s[i] > '9' ||
-		    n > (INT64_MAX - (s[i] - '0')) / 10)
-			return -1;
-		n = n * 10 + (s[i] - '0');
-	}
-	*v = n;
-	return 0;
-}
-
 /* The keys of a state file, in their order; "mx" may repeat. */
 enum idstate_key {
 	IDSTATE_KEY_DOMAIN,
@@ -374,6 +357,7 @@ idstate_parse(const char *text, size_t len, const char *domain,
 	const char	*line, *nl, *sp, *val;
 	char		 key[16], value[HOST_NAME_SIZE + 2];
 	size_t		 lineno = 0, llen, klen, vlen;
+	uint64_t	 u;
 	unsigned int	 want = IDSTATE_KEY_DOMAIN, k;
 	int		 done = 0;
 
@@ -469,11 +453,13 @@ idstate_parse(const char *text, size_t len, const char *domain,
 			memcpy(st->id, value, vlen + 1);
 			break;
 		case IDSTATE_KEY_ISSUED:
-			if (idstate_int64(value, &st->issued) == -1) {
+			if (num_parse(value, vlen, 0, INT64_MAX,
+			    NUM_CANONICAL, &u) == -1) {
 				idstate_err(errline, lineno, err, errlen,
 				    "invalid issued time");
 				goto bad;
 			}
+			st->issued = (int64_t)u;
 			break;
 		case IDSTATE_KEY_MODE:
 			if (policy_mode_parse(value, &st->pol.mode) == -1) {
@@ -539,12 +525,9 @@ enum idstate_load_rc
 idstate_load(const char *dir, const char *domain, struct idstate *st,
     char *err, size_t errlen)
 {
-	struct stat		 sb;
 	enum idstate_load_rc	 rc = IDSTATE_LOAD_ERROR;
-	char			 path[IDSTATE_PATH_MAX], why[256], *text = NULL;
-	size_t			 len = 0, line;
-	ssize_t			 n;
-	int			 fd;
+	char			 path[IDSTATE_PATH_MAX], why[256], *text;
+	size_t			 len, line;
 
 	idstate_clear(st);
 	if (idstate_path(path, sizeof(path), dir, domain) == -1) {
@@ -552,48 +535,14 @@ idstate_load(const char *dir, const char *domain, struct idstate *st,
 		    "for \"%s\"", dir, domain);
 		return IDSTATE_LOAD_ERROR;
 	}
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			return IDSTATE_LOAD_NONE;
-		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	switch (file_read(path, IDSTATE_FILE_MAX, FILE_NOFOLLOW, &text, &len,
+	    NULL, err, errlen)) {
+	case FILE_OK:
+		break;
+	case FILE_NONE:
+		return IDSTATE_LOAD_NONE;
+	default:
 		return IDSTATE_LOAD_ERROR;
-	}
-	if (fstat(fd, &sb) == -1) {
-		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		(void)snprintf(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if (sb.st_size > IDSTATE_FILE_MAX) {
-		(void)snprintf(err, errlen, "%s: larger than %d bytes", path,
-		    IDSTATE_FILE_MAX);
-		goto out;
-	}
-	if ((text = xmalloc((size_t)sb.st_size + 1)) == NULL) {
-		(void)snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	/* Read one byte more than fstat said, to notice a growing file. */
-	for (;;) {
-		n = read(fd, text + len, (size_t)sb.st_size + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			(void)snprintf(err, errlen, "%s: read: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > (size_t)sb.st_size) {
-			(void)snprintf(err, errlen, "%s: changed while being "
-			    "read", path);
-			goto out;
-		}
 	}
 	if (idstate_parse(text, len, domain, st, &line, why,
 	    sizeof(why)) == -1) {
@@ -608,7 +557,6 @@ idstate_load(const char *dir, const char *domain, struct idstate *st,
 	rc = IDSTATE_LOAD_OK;
  out:
 	free(text);
-	(void)close(fd);
 	return rc;
 }
 
@@ -617,10 +565,8 @@ idstate_save(const char *dir, const char *domain, const struct idstate *st,
     char *err, size_t errlen)
 {
 	struct buf	 b;
-	char		 path[IDSTATE_PATH_MAX], tmp[IDSTATE_PATH_MAX];
-	size_t		 off;
-	ssize_t		 n;
-	int		 fd = -1, dfd = -1, rc = -1, len;
+	char		 path[IDSTATE_PATH_MAX];
+	int		 rc = -1;
 
 	buf_init(&b, IDSTATE_FILE_MAX);
 	if (idstate_path(path, sizeof(path), dir, domain) == -1) {
@@ -628,70 +574,13 @@ idstate_save(const char *dir, const char *domain, const struct idstate *st,
 		    "for \"%s\"", dir, domain);
 		goto out;
 	}
-	/* A dot first: never a valid domain, so never a state file. */
-	len = snprintf(tmp, sizeof(tmp), "%s/.%s.state.%ld", dir, domain,
-	    (long)getpid());
-	if (len < 0 || (size_t)len >= sizeof(tmp)) {
-		(void)snprintf(err, errlen, "%s: path too long", dir);
-		goto out;
-	}
 	if (idstate_render(st, domain, &b) == -1) {
 		(void)snprintf(err, errlen, "%s: invalid state or out of "
 		    "memory", path);
 		goto out;
 	}
-	/* A temporary file left by a crashed run of ours with this pid. */
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1) {
-		(void)snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	for (off = 0; off < b.len; off += (size_t)n) {
-		n = write(fd, b.data + off, b.len - off);
-		if (n == -1 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0) {
-			(void)snprintf(err, errlen, "%s: write: %s", tmp,
-			    n == 0 ? "no progress" : strerror(errno));
-			goto unlink;
-		}
-	}
-	if (fsync(fd) == -1) {
-		(void)snprintf(err, errlen, "%s: fsync: %s", tmp,
-		    strerror(errno));
-		goto unlink;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		(void)snprintf(err, errlen, "%s: close: %s", tmp,
-		    strerror(errno));
-		goto unlink;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		(void)snprintf(err, errlen, "rename %s to %s: %s", tmp, path,
-		    strerror(errno));
-		goto unlink;
-	}
-	/* Make the rename itself durable. */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fsync(dfd) == -1) {
-		(void)snprintf(err, errlen, "%s: fsync of the directory: %s",
-		    dir, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-	goto out;
- unlink:
-	(void)unlink(tmp);
+	rc = file_write_atomic(path, b.data, b.len, 0644, err, errlen);
  out:
-	if (fd != -1)
-		(void)close(fd);
-	if (dfd != -1)
-		(void)close(dfd);
 	buf_free(&b);
 	return rc;
 }

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "fetch.h"
 #include "host.h"
+#include "num.h"
 #include "xmalloc.h"
 
 #define FETCH_USER_AGENT	"mta-sts-id/1"
@@ -75,19 +76,11 @@ fetch_printable(char *dst, size_t dstlen, const char *s, size_t len)
 static int
 fetch_port_ok(const char *s, size_t len)
 {
-	unsigned long	 v = 0;
-	size_t		 i;
+	uint16_t	 port;
 
 	if (len == 0)
 		return 1;
-	if (len > 5 || s[0] == '0')
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	return v >= 1 && v <= 65535;
+	return num_port(s, len, NUM_CANONICAL, &port) == 0;
 }
 
 /*
@@ -255,6 +248,7 @@ fetch_head_parse(const char *raw, size_t len, size_t *pos, int eof,
 	const char	*line, *colon, *v;
 	size_t		 start = *pos, llen, vlen, i;
 	unsigned long	 n;
+	uint64_t	 u;
 
 	memset(h, 0, sizeof(*h));
 	if (!fetch_line(raw, len, pos, &line, &llen))
@@ -308,18 +302,12 @@ fetch_head_parse(const char *raw, size_t len, size_t *pos, int eof,
 		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 			vlen--;
 		if (fetch_is(line, (size_t)(colon - line), "Content-Length")) {
-			if (vlen == 0 || vlen > 10) {
+			if (vlen > 10 || num_parse(v, vlen, 0, UINT64_MAX, 0,
+			    &u) == -1) {
 				fetch_err(res, "invalid Content-Length");
 				return FETCH_PARSE_ERROR;
 			}
-			for (n = 0, i = 0; i < vlen; i++) {
-				if (v[i] < '0' || v[i] > '9') {
-					fetch_err(res,
-					    "invalid Content-Length");
-					return FETCH_PARSE_ERROR;
-				}
-				n = n * 10 + (unsigned long)(v[i] - '0');
-			}
+			n = (unsigned long)u;
 			if (h->have_length && h->length != n) {
 				fetch_err(res, "conflicting Content-Length "
 				    "fields");

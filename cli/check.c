@@ -19,6 +19,7 @@
 #include "idstate.h"
 #include "policy.h"
 #include "rdata.h"
+#include "ststxt.h"
 #include "summary.h"
 #include "xmalloc.h"
 
@@ -141,8 +142,8 @@ check_wsp(char c)
 }
 
 /*
- * Split a "v=...; k=v; ..." record (RFC 8461 section 3.1, RFC 8460
- * section 3: fields separated by *WSP ";" *WSP, an optional trailing
+ * Split a "v=...; k=v; ..." TLSRPT record (RFC 8460 section 3: fields
+ * separated by *WSP ";" *WSP, an optional trailing
  * separator) into at most nmax fields.  Returns the number of fields, or
  * -1 for an empty field, a field without "=", or too many fields.
  */
@@ -187,42 +188,24 @@ check_is(const char *s, size_t len, const char *lit)
 	return strlen(lit) == len && memcmp(s, lit, len) == 0;
 }
 
-/* 1 when every byte is in ranges the RFC allows for a field value. */
-static int
-check_value_ok(const char *v, size_t len)
-{
-	size_t	 i;
-
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (v[i] < 0x21 || v[i] > 0x7e || v[i] == ';' || v[i] == '=')
-			return 0;
-	return 1;
-}
-
 #define CHECK_FIELDS_MAX	32
 
 void
 check_sts_txt(const char *name, char *const *txt, size_t n, char *id,
     size_t idsize, struct check_report *r)
 {
-	const char	*fn[CHECK_FIELDS_MAX], *fv[CHECK_FIELDS_MAX];
-	size_t		 fnl[CHECK_FIELDS_MAX], fvl[CHECK_FIELDS_MAX];
-	size_t		 i, j, nsts = 0, nother = 0, sts = 0, nid;
-	int		 nf;
-	const char	*idv = NULL;
-	size_t		 idl = 0;
+	char		 why[256];
+	size_t		 i, nsts = 0, nother, sts = 0;
+	enum ststxt_rc	 rc;
 
 	id[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (strncmp(txt[i], "v=STSv1;", 8) == 0) {
+	for (i = 0; i < n; i++)
+		if (ststxt_parse(txt[i], strlen(txt[i]), NULL, 0) !=
+		    STSTXT_NOT_STS)
 			nsts++;
-			sts = i;
-		} else
-			nother++;
-	}
-	if (nsts == 0) {
+	nother = n - nsts;
+	rc = ststxt_select(txt, n, id, idsize, &sts, why, sizeof(why));
+	if (rc == STSTXT_NOT_STS) {
 		if (n == 0)
 			check_add(r, CHECK_CRITICAL, "txt", "%s: no TXT record; "
 			    "senders do not look for a policy", name);
@@ -243,53 +226,10 @@ check_sts_txt(const char *name, char *const *txt, size_t n, char *id,
 		    "record%s next to the STS record; strict senders reject "
 		    "the name, remove %s", name, nother, nother > 1 ? "s" : "",
 		    nother > 1 ? "them" : "it");
-	nf = check_fields(txt[sts], fn, fnl, fv, fvl, CHECK_FIELDS_MAX);
-	if (nf < 2) {
-		check_add(r, CHECK_CRITICAL, "txt", "%s: \"%.120s\": malformed "
-		    "record (want \"v=STSv1; id=...\")", name, txt[sts]);
+	if (rc != STSTXT_OK) {
+		check_add(r, CHECK_CRITICAL, "txt", "%s: \"%.120s\": %s",
+		    name, txt[sts], why);
 		return;
-	}
-	for (i = 1, nid = 0; i < (size_t)nf; i++) {
-		if (check_is(fn[i], fnl[i], "id")) {
-			nid++;
-			idv = fv[i];
-			idl = fvl[i];
-			continue;
-		}
-		/* Extension fields: 1*32 ALPHA / DIGIT / "_" / "-" / "." */
-		for (j = 0; j < fnl[i]; j++)
-			if (!((fn[i][j] >= 'a' && fn[i][j] <= 'z') ||
-			    (fn[i][j] >= 'A' && fn[i][j] <= 'Z') ||
-			    (fn[i][j] >= '0' && fn[i][j] <= '9') ||
-			    strchr("_-.", fn[i][j]) != NULL))
-				break;
-		if (j < fnl[i] || fnl[i] > 32 || !check_value_ok(fv[i],
-		    fvl[i])) {
-			check_add(r, CHECK_CRITICAL, "txt", "%s: \"%.120s\": "
-			    "malformed field \"%.*s\"", name, txt[sts],
-			    (int)(fnl[i] > 40 ? 40 : fnl[i]), fn[i]);
-			return;
-		}
-	}
-	if (nid != 1) {
-		check_add(r, CHECK_CRITICAL, "txt", "%s: \"%.120s\": %s id "
-		    "field", name, txt[sts], nid == 0 ? "no" : "more than one");
-		return;
-	}
-	for (j = 0; j < idl; j++)
-		if (!((idv[j] >= 'a' && idv[j] <= 'z') ||
-		    (idv[j] >= 'A' && idv[j] <= 'Z') ||
-		    (idv[j] >= '0' && idv[j] <= '9')))
-			break;
-	if (idl == 0 || idl > 32 || j < idl) {
-		check_add(r, CHECK_CRITICAL, "txt", "%s: invalid id \"%.*s\" "
-		    "(want 1 to 32 letters and digits)", name,
-		    (int)(idl > 64 ? 64 : idl), idv);
-		return;
-	}
-	if (idsize > idl) {
-		memcpy(id, idv, idl);
-		id[idl] = '\0';
 	}
 	if (nother == 0)
 		check_add(r, CHECK_OK, "txt", "%s: \"%.120s\"", name,
