@@ -5,7 +5,7 @@
  *
  * This file parses the options, then for each domain:
  *
- *	render_policy()		override file or DNS, as the server does
+ *	render_policy()		lookup_policy(), the server's own decision
  *	bump_domain()		lock, state, keep or replace the id, publish
  *				before bump, save (cli/bump.c)
  *	put()			print the block
@@ -34,16 +34,16 @@
 #include "fetch.h"
 #include "host.h"
 #include "idstate.h"
+#include "lookup.h"
 #include "mlog.h"
 #include "num.h"
-#include "override.h"
 #include "policy.h"
-#include "resolve.h"
 #include "summary.h"
 #include "xmalloc.h"
 
 struct run {
-	struct conf		*conf;
+	struct conf		*conf;	/* owned by lk once lk exists */
+	struct lookup		*lk;	/* created on first use */
 	struct dns		*dns;	/* created on first use */
 	struct bump		 bump;
 	struct fetch_opts	 fopts;
@@ -133,57 +133,64 @@ seen(char (*list)[HOST_NAME_SIZE], size_t n, const char *d)
 static int
 render_policy(struct run *run, const char *domain, struct policy *p)
 {
-	const struct conf_domain	*d = NULL;
-	const struct conf_policy	*pol;
-	struct resolve_outcome		 out;
-	const char			*detail;
-	char				 err[1024];
-	size_t				 i;
+	struct lookup_result	 res;
+	const char		*detail;
+	char			 host[HOST_NAME_SIZE + 8];
+	int			 rc = EXIT_DNS;
 
-	if (run->conf->ndomains > 0 &&
-	    (d = conf_domain_find(run->conf, domain)) == NULL) {
+	/* The server's own decision, from the live DNS (no cache_dir). */
+	if (run->conf == NULL)
+		return EXIT_ERROR;	/* out of memory before */
+	if (run->lk == NULL) {
+		if ((run->lk = lookup_new(run->conf, LOOKUP_NOCACHE |
+		    LOOKUP_QUIET, CLI_DNS_TIMEOUT_MS)) == NULL) {
+			mlog_warnx("out of memory");
+			run->conf = NULL;
+			return EXIT_ERROR;
+		}
+		/* run->conf now belongs to run->lk. */
+	}
+	(void)snprintf(host, sizeof(host), "mta-sts.%s", domain);
+	lookup_policy(run->lk, host, domain, &res);
+	/* res.log starts with the domain already. */
+	detail = res.log;
+	if (strncmp(detail, domain, strlen(domain)) == 0 &&
+	    strncmp(detail + strlen(domain), ": ", 2) == 0)
+		detail += strlen(domain) + 2;
+	switch (res.rc) {
+	case LOOKUP_POLICY:
+		*p = res.pol;		/* moved */
+		policy_init(&res.pol);
+		rc = EXIT_OK;
+		break;
+	case LOOKUP_NOT_LISTED:
 		mlog_warnx("%s: not listed in %s (the configuration lists "
 		    "domains, and the server serves only those)", domain,
 		    run->conf->path != NULL ? run->conf->path :
 		    "the configuration");
-		return EXIT_CONF;
-	}
-	pol = conf_policy_for(run->conf, d);
-	if (pol->override != NULL) {
-		if (override_load(pol->override, p, err, sizeof(err)) == -1) {
-			mlog_warnx("%s: invalid override, the server does not "
-			    "serve it either: %s", domain, err);
-			return EXIT_CONF;
-		}
-		return EXIT_OK;
-	}
-	if (run->dns == NULL &&
-	    (run->dns = dns_new(run->conf, err, sizeof(err))) == NULL) {
-		mlog_warnx("%s: resolver: %s", domain, err);
-		return EXIT_CONF;
-	}
-	resolve_policy(run->dns, domain, pol, d == NULL, CLI_DNS_TIMEOUT_MS,
-	    p, &out);
-	if (out.rc != RESOLVE_OK) {
-		/* out.log starts with the domain already. */
-		detail = out.log;
-		if (strncmp(detail, domain, strlen(domain)) == 0 &&
-		    strncmp(detail + strlen(domain), ": ", 2) == 0)
-			detail += strlen(domain) + 2;
+		rc = EXIT_CONF;
+		break;
+	case LOOKUP_OVERRIDE_INVALID:
+		mlog_warnx("%s: invalid override, the server does not serve "
+		    "it either: %s", domain, res.log);
+		rc = EXIT_CONF;
+		break;
+	case LOOKUP_RESOLVER_ERROR:
+		mlog_warnx("%s: resolver: %s", domain, res.log);
+		rc = EXIT_CONF;
+		break;
+	case LOOKUP_MX_NOT_ALLOWED:
+		/* The server withholds such a policy (503); so do we. */
+		mlog_warnx("%s: no policy to announce: %s, the server "
+		    "withholds the policy", domain, res.log);
+		break;
+	default:
 		mlog_warnx("%s: no policy to announce: %s (%s)", domain,
-		    out.msg, detail);
-		return EXIT_DNS;
+		    res.msg, detail);
+		break;
 	}
-	/* The server withholds such a policy (503); so do we. */
-	for (i = 0; i < p->nmx; i++)
-		if (!conf_mx_allowed(pol, p->mx[i])) {
-			mlog_warnx("%s: no policy to announce: MX host %s is "
-			    "not in mx_allow, the server withholds the policy",
-			    domain, p->mx[i]);
-			policy_clear(p);
-			return EXIT_DNS;
-		}
-	return EXIT_OK;
+	lookup_result_clear(&res);
+	return rc;
 }
 
 /* Write len bytes of b to f; returns 0 or -1. */
@@ -486,7 +493,10 @@ main(int argc, char *argv[])
 	bump_finish(&run.bump);
 	free(domains);
 	dns_free(run.dns);
-	conf_free(run.conf);
+	if (run.lk != NULL)
+		lookup_release(run.lk);
+	else
+		conf_free(run.conf);
 	if (fclose(stdout) == EOF && rc == EXIT_OK) {
 		mlog_warn("standard output");
 		rc = check_mode ? CHECK_UNKNOWN : EXIT_ERROR;

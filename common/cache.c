@@ -15,6 +15,8 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "file.h"
+#include "hash.h"
 #include "host.h"
 #include "xmalloc.h"
 
@@ -130,13 +132,7 @@ cache_entry_copy(struct cache_entry *dst, const struct cache_entry *src)
 static uint64_t
 cache_hash(const char *s)
 {
-	uint64_t	 h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return hash_fnv1a(s);
 }
 
 /* What a stored entry costs, approximately, in bytes. */
@@ -587,9 +583,8 @@ cache_read(const char *dir, const char *domain, struct cache_entry *e,
 {
 	struct stat	 st;
 	char		 path[4096], *text = NULL;
-	ssize_t		 n;
 	size_t		 len = 0;
-	int		 fd, rc = -1;
+	int		 rc = -1;
 
 	why[0] = '\0';
 	if (!host_valid(domain, strlen(domain)) ||
@@ -597,34 +592,16 @@ cache_read(const char *dir, const char *domain, struct cache_entry *e,
 		(void)snprintf(why, whylen, "unusable name");
 		return -1;
 	}
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)) == -1) {
-		if (errno != ENOENT)
-			(void)snprintf(why, whylen, "%s: %s", path,
-			    strerror(errno));
+	switch (file_read(path, CACHE_FILE_MAX, FILE_NOFOLLOW | FILE_OWNED,
+	    &text, &len, &st, why, whylen)) {
+	case FILE_OK:
+		break;
+	case FILE_NONE:
+		why[0] = '\0';		/* a plain miss */
 		return -1;
+	default:
+		return -1;		/* why says which */
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || st.st_size > CACHE_FILE_MAX) {
-		(void)snprintf(why, whylen, "%s: not a cache file of ours",
-		    path);
-		goto out;
-	}
-	if ((text = xmalloc((size_t)st.st_size + 1)) == NULL) {
-		(void)snprintf(why, whylen, "out of memory");
-		goto out;
-	}
-	while (len < (size_t)st.st_size) {
-		n = read(fd, text + len, (size_t)st.st_size - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			(void)snprintf(why, whylen, "%s: read: %s", path,
-			    n == 0 ? "short file" : strerror(errno));
-			goto out;
-		}
-		len += (size_t)n;
-	}
-	text[len] = '\0';
 	if (cache_parse(text, len, domain, e, why, whylen) == -1) {
 		(void)snprintf(why, whylen, "%s: corrupt", path);
 		goto out;
@@ -632,7 +609,6 @@ cache_read(const char *dir, const char *domain, struct cache_entry *e,
 	rc = 0;
  out:
 	free(text);
-	(void)close(fd);
 	return rc;
 }
 
@@ -670,13 +646,10 @@ int
 cache_write(const char *dir, const char *domain, const struct cache_entry *e,
     char *why, size_t whylen)
 {
-	static unsigned int	 seq;
-	struct stat		 st;
-	struct buf		 b;
-	char			 path[4096], tmp[4096];
-	size_t			 off;
-	ssize_t			 n;
-	int			 fd = -1, rc = -1, isnew;
+	struct stat	 st;
+	struct buf	 b;
+	char		 path[4096];
+	int		 rc = -1, isnew;
 
 	buf_init(&b, CACHE_FILE_MAX);
 	if (!host_valid(domain, strlen(domain)) ||
@@ -684,56 +657,16 @@ cache_write(const char *dir, const char *domain, const struct cache_entry *e,
 		(void)snprintf(why, whylen, "unusable name");
 		goto out;
 	}
-	/* Short and unique between processes and threads. */
-	n = snprintf(tmp, sizeof(tmp), "%s/.tmp.%ld.%u.%08x", dir,
-	    (long)getpid(), __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED),
-	    arc4random());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		(void)snprintf(why, whylen, "unusable directory name");
-		goto out;
-	}
 	if (cache_render(&b, domain, e) == -1) {
 		(void)snprintf(why, whylen, "entry too large, malformed, "
 		    "or out of memory");
 		goto out;
 	}
-
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-	    0644)) == -1) {
-		(void)snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	for (off = 0; off < b.len; off += (size_t)n) {
-		n = write(fd, b.data + off, b.len - off);
-		if (n == -1 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0) {
-			(void)snprintf(why, whylen, "%s: write: %s", tmp,
-			    strerror(errno));
-			goto unlink;
-		}
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		(void)snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
-		goto unlink;
-	}
-	fd = -1;
 	isnew = lstat(path, &st) == -1;
-	if (rename(tmp, path) == -1) {
-		(void)snprintf(why, whylen, "rename to %s: %s", path,
-		    strerror(errno));
-		goto unlink;
-	}
+	if (file_write_atomic(path, b.data, b.len, 0644, why, whylen) == -1)
+		goto out;
 	rc = isnew;
-	goto out;
- unlink:
-	(void)unlink(tmp);
  out:
-	if (fd != -1)
-		(void)close(fd);
 	buf_free(&b);
 	return rc;
 }
@@ -744,7 +677,7 @@ cache_name_kind(const char *name)
 {
 	size_t	 len = strlen(name);
 
-	if (strncmp(name, ".tmp.", 5) == 0)
+	if (strncmp(name, FILE_TMP_PREFIX, strlen(FILE_TMP_PREFIX)) == 0)
 		return 2;
 	if (name[0] != '.' && len > 6 &&
 	    strcmp(name + len - 6, ".cache") == 0)

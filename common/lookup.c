@@ -35,6 +35,7 @@ enum log_level { LOG_NONE, LOG_INFO, LOG_WARN };
 struct lookup_log {
 	enum log_level	 level;
 	char		 line[RESOLVE_MSG_SIZE + HOST_NAME_SIZE + 16];
+	char		 text[RESOLVE_MSG_SIZE];	/* without the host */
 };
 
 const int lookup_status[LOOKUP__MAX] = {
@@ -232,8 +233,11 @@ answer_policy(const struct cache_entry *e, const struct conf_policy *pol,
 
 	for (i = 0; i < e->pol.nmx; i++)
 		if (!conf_mx_allowed(pol, e->pol.mx[i])) {
-			mlog_warnx("%s: %s: MX host %s is not in mx_allow; "
-			    "policy withheld", host, domain, e->pol.mx[i]);
+			(void)snprintf(res->log, sizeof(res->log), "MX host "
+			    "%s is not in mx_allow", e->pol.mx[i]);
+			if (!res->quiet)
+				mlog_warnx("%s: %s: %s; policy withheld", host,
+				    domain, res->log);
 			res->rc = LOOKUP_MX_NOT_ALLOWED;
 			res_msg(res, "MX host %s of %s is not allowed by this "
 			    "server's mx_allow list", e->pol.mx[i], domain);
@@ -308,6 +312,7 @@ log_set(struct lookup_log *lg, enum log_level level, const char *host,
 {
 	lg->level = level;
 	(void)snprintf(lg->line, sizeof(lg->line), "%s: %s", host, text);
+	(void)snprintf(lg->text, sizeof(lg->text), "%s", text);
 }
 
 static void
@@ -424,7 +429,7 @@ remember_disk(struct lookup *lk, const char *domain, int listed,
 	char			 why[512];
 	int			 rc;
 
-	if (conf->cache_dir == NULL ||
+	if (conf->cache_dir == NULL || (lk->flags & LOOKUP_NOCACHE) ||
 	    (ne->rc == RESOLVE_UNAVAILABLE && ne->fail_msg == NULL) ||
 	    entry_class(listed, ne) == CACHE_JUNK)
 		return;
@@ -454,7 +459,9 @@ static void
 resolver_error(const char *host, const char *domain, const char *err,
     struct lookup_result *res)
 {
-	mlog_warnx("%s: %s: resolver: %s", host, domain, err);
+	(void)snprintf(res->log, sizeof(res->log), "%s", err);
+	if (!res->quiet)
+		mlog_warnx("%s: %s: resolver: %s", host, domain, err);
 	res->rc = LOOKUP_RESOLVER_ERROR;
 	res_msg(res, "server configuration error; see the server log");
 }
@@ -714,7 +721,8 @@ lookup_from_dns(struct lookup *lk, const char *host, const char *domain,
 	    (held = cache_get(lk->cache, domain)) != NULL &&
 	    entry_fits(held, pol, optin))
 		e = held;
-	if (e == NULL && conf->cache_dir != NULL) {
+	if (e == NULL && conf->cache_dir != NULL &&
+	    !(lk->flags & LOOKUP_NOCACHE)) {
 		if (cache_read(conf->cache_dir, domain, &disk, err,
 		    sizeof(err)) == 0) {
 			if (entry_fits(&disk, pol, optin)) {
@@ -744,6 +752,9 @@ lookup_from_dns(struct lookup *lk, const char *host, const char *domain,
 		resolver_error(host, domain, err, res);
 		goto out;
 	}
+	(void)snprintf(res->log, sizeof(res->log), "%s", lg.text);
+	if (res->quiet)
+		lg.level = LOG_NONE;
 	log_emit(&lg);
 	remember_memory(lk, domain, listed, &ne);
 	remember_disk(lk, domain, listed, &ne);
@@ -768,6 +779,7 @@ lookup_policy(struct lookup *lk, const char *host, const char *domain,
 	char			 err[1024];
 
 	result_init(res);
+	res->quiet = (lk->flags & LOOKUP_QUIET) != 0;
 	if (lk->conf->nlisted > 0 &&
 	    (d = conf_domain_find(lk->conf, domain)) == NULL) {
 		res->rc = LOOKUP_NOT_LISTED;
@@ -778,8 +790,10 @@ lookup_policy(struct lookup *lk, const char *host, const char *domain,
 	if (pol->override != NULL) {
 		if (override_load(pol->override, &res->pol, err,
 		    sizeof(err)) == -1) {
-			mlog_warnx("%s: %s: invalid override, not served: %s",
-			    host, domain, err);
+			(void)snprintf(res->log, sizeof(res->log), "%s", err);
+			if (!res->quiet)
+				mlog_warnx("%s: %s: invalid override, not "
+				    "served: %s", host, domain, err);
 			policy_clear(&res->pol);
 			res->rc = LOOKUP_OVERRIDE_INVALID;
 			res_msg(res, "the policy override for %s is invalid; "

@@ -22,6 +22,7 @@
  * LOOKUP_STALE_WAIT_MS and the refresh goes on without it.
  *
  * One-shot mode (the CGI and mta-sts-id) looks up in the calling thread:
+ * mta-sts-id adds LOOKUP_NOCACHE (it wants the live DNS) and LOOKUP_QUIET.
  * with a stale policy to fall back on, the DNS gets LOOKUP_STALE_WAIT_MS.
  * In both modes outcomes are shared through cache_dir when it is set:
  * those of listed domains, and policies of opted-in domains.
@@ -61,10 +62,18 @@ struct lookup_result {
 	int		 stale;	/* pol is older than its TTL */
 	int		 tempfail; /* LOOKUP_UNAVAILABLE: a temporary failure */
 	char		 msg[RESOLVE_MSG_SIZE];	/* one line, for the client */
-	char		 log[RESOLVE_MSG_SIZE];	/* details, for the log */
+	/*
+	 * Details of a failure, for the log (a one-shot lookup's DNS
+	 * outcome, the override's file:line, the MX host outside mx_allow,
+	 * the resolver error).
+	 */
+	char		 log[1024];
+	int		 quiet;	/* LOOKUP_QUIET: nothing was logged */
 };
 
 #define LOOKUP_SHARED	0x1	/* many threads, background refresh */
+#define LOOKUP_NOCACHE	0x2	/* never read or write cache_dir */
+#define LOOKUP_QUIET	0x4	/* log nothing: the caller says it */
 
 struct lookup;
 

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,8 +11,9 @@
 #include "policy.h"
 #include "rdata.h"
 #include "resolve.h"
+#include "ststxt.h"
+#include "xmalloc.h"
 
-#define STS_TXT_PREFIX	"v=STSv1"
 
 static void __attribute__((format(printf, 3, 4)))
 outcome_set(struct resolve_outcome *out, enum resolve_rc rc,
@@ -83,21 +85,39 @@ check_common(const char *domain, const char *what,
 	return 0;
 }
 
-/* 1 when one of the TXT records starts with "v=STSv1". */
-static int
-txt_has_sts(const struct dns_result *r)
+/*
+ * The opt-in rule of RFC 8461 section 3.1 over the TXT records in r:
+ * records not beginning with "v=STSv1" are discarded, exactly one must
+ * remain and it must be valid.  Returns ststxt_select()'s verdict, why
+ * set unless STSTXT_OK.
+ */
+static enum ststxt_rc
+txt_opted_in(const struct dns_result *r, char *why, size_t whylen)
 {
-	char	 txt[1024];
-	size_t	 i;
-	int	 n;
+	char		**txt;
+	char		  id[STSTXT_ID_SIZE];
+	enum ststxt_rc	  rc = STSTXT_INVALID;
+	size_t		  i, n = 0;
 
-	for (i = 0; i < r->n; i++) {
-		n = rdata_txt_join(r->data[i], r->len[i], txt, sizeof(txt));
-		if (n >= (int)strlen(STS_TXT_PREFIX) &&
-		    strncmp(txt, STS_TXT_PREFIX, strlen(STS_TXT_PREFIX)) == 0)
-			return 1;
+	/* The joined text of a record is shorter than its rdata. */
+	if ((txt = xcalloc(r->n + 1, sizeof(*txt))) == NULL)
+		goto nomem;
+	for (n = 0; n < r->n; n++) {
+		if ((txt[n] = xmalloc(r->len[n] + 1)) == NULL)
+			goto nomem;
+		if (rdata_txt_join(r->data[n], r->len[n], txt[n],
+		    r->len[n] + 1) < 0)
+			txt[n][0] = '\0';	/* malformed: not an STS record */
 	}
-	return 0;
+	rc = ststxt_select(txt, n, id, sizeof(id), NULL, why, whylen);
+	goto out;
+ nomem:
+	(void)snprintf(why, whylen, "out of memory");
+ out:
+	for (i = 0; txt != NULL && i < n; i++)
+		free(txt[i]);
+	free(txt);
+	return rc;
 }
 
 /* Turn the MX rdata into mx lines.  Returns 0 or 1 (out set). */
@@ -165,6 +185,7 @@ resolve_policy(struct dns *dns, const char *domain,
 	struct dns_query	 q[2];
 	char			 txtname[HOST_NAME_SIZE + 16];
 	char			 what[HOST_NAME_SIZE + 32];
+	char			 why[256];
 	long long		 start;
 	size_t			 nq, i;
 	int			 left, haveaddr;
@@ -214,11 +235,21 @@ resolve_policy(struct dns *dns, const char *domain,
 		if (check_common(domain, what, &q[1].res, pol, out))
 			goto out;
 		(void)snprintf(what, sizeof(what), "%s MX", domain);
-		if (!txt_has_sts(&q[1].res)) {
+		switch (txt_opted_in(&q[1].res, why, sizeof(why))) {
+		case STSTXT_OK:
+			break;
+		case STSTXT_NOT_STS:
 			outcome_set(out, RESOLVE_NOPOLICY, "%s has not opted "
 			    "in: no v=STSv1 TXT record at %s", domain, txtname);
 			outcome_log(out, "%s: not opted in (%s has no v=STSv1 "
 			    "record)", domain, txtname);
+			goto out;
+		default:
+			outcome_set(out, RESOLVE_NOPOLICY, "%s has not opted "
+			    "in: the v=STSv1 TXT record at %s is not valid "
+			    "(%s)", domain, txtname, why);
+			outcome_log(out, "%s: not opted in (%s: %s)", domain,
+			    txtname, why);
 			goto out;
 		}
 		note_ttl(out, &q[1].res);

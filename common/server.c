@@ -23,11 +23,12 @@
 
 struct server {
 	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* loading ended */
 	char		*path;		/* file the state below belongs to */
 	struct stat	 st;		/* its identity at that load */
 	int		 present;	/* the file existed then */
 	struct lookup	*cur;		/* NULL while broken; held */
-	int		 loading;	/* a thread is loading a new one */
+	int		 loading;	/* a thread is loading the file */
 	char		 err[1024];	/* why cur is NULL */
 	int		 one_request;
 };
@@ -43,6 +44,11 @@ server_new(int one_request)
 		free(srv);
 		return NULL;
 	}
+	if (pthread_cond_init(&srv->cv, NULL) != 0) {
+		(void)pthread_mutex_destroy(&srv->mu);
+		free(srv);
+		return NULL;
+	}
 	srv->one_request = one_request;
 	return srv;
 }
@@ -54,6 +60,7 @@ server_free(struct server *srv)
 		return;
 	lookup_release(srv->cur);
 	free(srv->path);
+	(void)pthread_cond_destroy(&srv->cv);
 	(void)pthread_mutex_destroy(&srv->mu);
 	free(srv);
 }
@@ -93,21 +100,21 @@ server_lookup(struct server *srv, const char *path, const char *domain,
 
 	(void)pthread_mutex_lock(&srv->mu);
 	/*
-	 * The loaded configuration while it is current, and also while
-	 * another thread loads its successor: a reload never stalls the
-	 * requests that arrive meanwhile.  A broken configuration is read
-	 * again on every request.
+	 * A request that arrives after the file changed is answered with the
+	 * new configuration: while one thread loads it, the others wait (a
+	 * parse takes milliseconds).  A broken configuration is read again
+	 * on every request.
 	 */
+	while (srv->loading)
+		(void)pthread_cond_wait(&srv->cv, &srv->mu);
 	if (srv->cur != NULL && strcmp(srv->path, path) == 0 &&
-	    (srv->loading || (present != -1 &&
-	    !server_changed(srv, &st, present)))) {
+	    present != -1 && !server_changed(srv, &st, present)) {
 		lk = srv->cur;
 		lookup_hold(lk);
 		(void)pthread_mutex_unlock(&srv->mu);
 		return lk;
 	}
-	if (srv->cur != NULL)
-		srv->loading = 1;
+	srv->loading = 1;
 	(void)pthread_mutex_unlock(&srv->mu);
 
 	rc = srv->one_request && domain != NULL ?
@@ -121,6 +128,7 @@ server_lookup(struct server *srv, const char *path, const char *domain,
 
 	(void)pthread_mutex_lock(&srv->mu);
 	srv->loading = 0;
+	(void)pthread_cond_broadcast(&srv->cv);
 	old = srv->cur;
 	srv->cur = NULL;
 	if (lk != NULL && npath == NULL) {

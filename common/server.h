@@ -28,7 +28,7 @@ void		 server_free(struct server *srv);
  * domain (lower case) is used only by one-request servers.  The file is
  * loaded on first use and again whenever it changes (device, inode, size,
  * modification or change time) or path differs from the last one; while
- * one thread loads the new file, the others go on with the old one.
+ * one thread loads the file, the others wait for it.
  * Returns NULL with err set ("file:line: reason") while the file is
  * broken; a broken file is never replaced by defaults.  Thread-safe.
  */

@@ -131,6 +131,18 @@ static const struct stub_rr zone[] = {
 	{ "insectxt.example", 15, DNS_OK, 1, 300, { R(MX_MX1) } },
 	{ "_mta-sts.insectxt.example", 16, DNS_OK, 0, 300, { R(TXT_STS) } },
 	{ "nxinsecure.example", 15, DNS_NXDOMAIN, 0, 0, { { NULL, 0 } } },
+	/* RFC 8461 3.1: exactly one valid record beginning with v=STSv1. */
+	{ "v10.example", 15, DNS_OK, 1, 300, { R(MX_MX1) } },
+	{ "_mta-sts.v10.example", 16, DNS_OK, 1, 300,
+	    { R("\x0ev=STSv10; id=1") } },
+	{ "spaced.example", 15, DNS_OK, 1, 300, { R(MX_MX1) } },
+	{ "_mta-sts.spaced.example", 16, DNS_OK, 1, 300,
+	    { R("\x0fv=STSv1 ; id=ab") } },
+	{ "two.example", 15, DNS_OK, 1, 300, { R(MX_MX1) } },
+	{ "_mta-sts.two.example", 16, DNS_OK, 1, 300,
+	    { R("\x0dv=STSv1; id=1"), R("\x0dv=STSv1; id=2") } },
+	{ "noid.example", 15, DNS_OK, 1, 300, { R(MX_MX1) } },
+	{ "_mta-sts.noid.example", 16, DNS_OK, 1, 300, { R("\x07v=STSv1") } },
 };
 
 struct resolve_case {
@@ -149,6 +161,14 @@ struct resolve_case {
 #define ALLOW	CONF_DNSSEC_ALLOW_INSECURE
 
 static const struct resolve_case cases[] = {
+	{ "v10.example", 1, REQ, RESOLVE_NOPOLICY, NULL,
+	    "v10.example has not opted in: no v=STSv1 TXT record at "
+	    "_mta-sts.v10.example", NULL, 0 },
+	{ "spaced.example", 1, REQ, RESOLVE_OK,
+	    POL("mx: mx1.example\r\n"), NULL, NULL, 300 },
+	{ "two.example", 1, REQ, RESOLVE_NOPOLICY, NULL, NULL,
+	    NULL, 0 },
+	{ "noid.example", 1, REQ, RESOLVE_NOPOLICY, NULL, NULL, NULL, 0 },
 	{ "insectxt.example", 1, REQ, RESOLVE_UNAVAILABLE, NULL,
 	    "_mta-sts.insectxt.example TXT is not DNSSEC-signed (insecure) and "
 	    "this server requires DNSSEC: sign the zone, set \"dnssec: "
