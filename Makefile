@@ -1,5 +1,6 @@
 # mta-sts-cgi: one non-recursive Makefile.
-#   make            build fcgi/mta-sts.fcgi, cgi/mta-sts.cgi, cli/mta-sts-id
+#   make            build fcgi/mta-sts.fcgi, cgi/mta-sts.cgi, cli/mta-sts-id,
+#                   tlsrpt/mta-sts-tlsrpt.cgi, tlsrpt/mta-sts-tlsrpt-mail
 #   make check      build and run every test; ends with "N passed, N failed"
 #   make static     fully static binaries in static/ (for shared hosting)
 #   make install / uninstall   honour DESTDIR PREFIX BINDIR MANDIR SYSCONFDIR
@@ -25,9 +26,16 @@ FCGI_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags fcgi 2>/dev/null)
 FCGI_LIBS	:= $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
 SSL_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
 SSL_LIBS	:= $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+# TLS-RPT (tlsrpt/): json-c in report.c, zlib in gz.c, GMime in mime.c.
+JSON_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSON_LIBS	:= $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+ZLIB_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
+ZLIB_LIBS	:= $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
+GMIME_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags gmime-3.0 2>/dev/null)
+GMIME_LIBS	:= $(shell $(PKG_CONFIG) --libs gmime-3.0 2>/dev/null || echo -lgmime-3.0 -lgobject-2.0 -lglib-2.0)
 DEFS		 = -DCONF_DEFAULT_PATH='"$(SYSCONFDIR)/mta-sts.conf"' \
 		   -DCONF_STATE_DIR='"$(LOCALSTATEDIR)/mta-sts"'
-ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -D_GNU_SOURCE
+ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -Itlsrpt -D_GNU_SOURCE
 
 # Everything in common/ except dns.c, the only file that needs libunbound:
 # what the three programs share.
@@ -40,7 +48,13 @@ CORE_OBJS	 = $(CORE_SRCS:.c=.o)
 DNS_OBJ		 = common/dns.o
 LIBCORE		 = common/libcore.a
 
-PROGS		 = fcgi/mta-sts.fcgi cgi/mta-sts.cgi cli/mta-sts-id
+PROGS		 = fcgi/mta-sts.fcgi cgi/mta-sts.cgi cli/mta-sts-id \
+		   tlsrpt/mta-sts-tlsrpt.cgi tlsrpt/mta-sts-tlsrpt-mail
+
+# TLS-RPT: reading the stored reports (mta-sts-id --report, --check) and
+# taking them in (the two intake programs).
+RPT_READ_OBJS	 = tlsrpt/summary.o tlsrpt/store.o tlsrpt/report.o
+RPT_IN_OBJS	 = tlsrpt/intake.o tlsrpt/store.o tlsrpt/report.o tlsrpt/gz.o
 UNIT_SRCS	 = $(wildcard tests/unit/t_*.c)
 UNIT_TESTS	 = $(UNIT_SRCS:.c=)
 LAB_PROGS	 = tests/lab/blackhole
@@ -69,6 +83,30 @@ cli/main.o cli/bump.o cli/check.o cli/idstate.o: %.o: %.c
 fcgi/main.o: fcgi/main.c
 	$(CC) $(ALL_CFLAGS) $(FCGI_CFLAGS) -c -o $@ $<
 
+# summary.c makes --check's reports finding: it sees cli/'s check.h.
+tlsrpt/summary.o: tlsrpt/summary.c
+	$(CC) $(CLI_CFLAGS) -c -o $@ $<
+
+tlsrpt/report.o: tlsrpt/report.c
+	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) -c -o $@ $<
+
+tlsrpt/gz.o: tlsrpt/gz.c
+	$(CC) $(ALL_CFLAGS) $(ZLIB_CFLAGS) -c -o $@ $<
+
+tlsrpt/mime.o: tlsrpt/mime.c
+	$(CC) $(ALL_CFLAGS) $(GMIME_CFLAGS) -c -o $@ $<
+
+tlsrpt/main-http.o: tlsrpt/main-http.c
+	$(CC) $(ALL_CFLAGS) $(FCGI_CFLAGS) -c -o $@ $<
+
+tlsrpt/mta-sts-tlsrpt.cgi: tlsrpt/main-http.o $(RPT_IN_OBJS) $(LIBCORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tlsrpt/main-http.o $(RPT_IN_OBJS) \
+	    $(LIBCORE) $(FCGI_LIBS) $(JSON_LIBS) $(ZLIB_LIBS)
+
+tlsrpt/mta-sts-tlsrpt-mail: tlsrpt/main-mail.o tlsrpt/mime.o $(RPT_IN_OBJS) $(LIBCORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tlsrpt/main-mail.o tlsrpt/mime.o \
+	    $(RPT_IN_OBJS) $(LIBCORE) $(GMIME_LIBS) $(JSON_LIBS) $(ZLIB_LIBS)
+
 .c.o:
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -85,9 +123,9 @@ cgi/mta-sts.cgi: cgi/main.o common/dns-dl.o $(LIBCORE)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cgi/main.o common/dns-dl.o $(LIBCORE) \
 	    -ldl -lpthread
 
-cli/mta-sts-id: cli/main.o $(CLI_OBJS) $(DNS_OBJ) $(LIBCORE)
+cli/mta-sts-id: cli/main.o $(CLI_OBJS) $(DNS_OBJ) $(RPT_READ_OBJS) $(LIBCORE)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CLI_OBJS) $(DNS_OBJ) \
-	    $(LIBCORE) $(SSL_LIBS) $(UNBOUND_LIBS) -lpthread
+	    $(RPT_READ_OBJS) $(LIBCORE) $(SSL_LIBS) $(UNBOUND_LIBS) $(JSON_LIBS) -lpthread
 
 # Unit tests link the core library only; a test of code above the DNS
 # module supplies its own stub dns_*() functions.
@@ -102,8 +140,15 @@ tests/unit/t_idstate: tests/unit/t_idstate.c tests/unit/test.h cli/idstate.o $(L
 
 # t_check stubs dns_*() and fetch_get(): the pure checks are unit-tested,
 # the live ones in tests/integration/check.sh.
-tests/unit/t_check: tests/unit/t_check.c tests/unit/test.h cli/check.o cli/idstate.o $(LIBCORE)
-	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< cli/check.o cli/idstate.o $(LIBCORE) -lpthread
+tests/unit/t_check: tests/unit/t_check.c tests/unit/test.h cli/check.o cli/idstate.o $(RPT_READ_OBJS) $(LIBCORE)
+	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< cli/check.o cli/idstate.o $(RPT_READ_OBJS) \
+	    $(LIBCORE) $(JSON_LIBS) -lpthread
+
+# t_tlsrpt: the report parser, gzip bounds, store and summary (no check.o:
+# it supplies check_add()).
+tests/unit/t_tlsrpt: tests/unit/t_tlsrpt.c tests/unit/test.h $(RPT_IN_OBJS) tlsrpt/summary.o cli/idstate.o $(LIBCORE)
+	$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< tlsrpt/summary.o $(RPT_IN_OBJS) \
+	    cli/idstate.o $(LIBCORE) $(JSON_LIBS) $(ZLIB_LIBS)
 
 # Fully static binaries from Debian's static libraries (libunbound.a is
 # built with nettle, gmp and libevent).  glibc warns that getaddrinfo() and
@@ -112,6 +157,7 @@ tests/unit/t_check: tests/unit/t_check.c tests/unit/test.h cli/check.o cli/idsta
 # are never reached by these programs.
 STATIC_DNS_LIBS	:= $(shell $(PKG_CONFIG) --static --libs libunbound 2>/dev/null)
 STATIC_SSL_LIBS	:= $(shell $(PKG_CONFIG) --static --libs openssl 2>/dev/null)
+STATIC_JSON_LIBS := $(shell $(PKG_CONFIG) --static --libs json-c 2>/dev/null)
 STATIC_QUIET	 = grep -v -e 'statically linked applications requires' \
 		   -e ': in function .*\(getaddrinfo\|gethostbyname\|wks\|uid\|make_sock\|fetch_connect\)' \
 		   -e '^/usr/bin/ld: .*: in function' || true
@@ -133,10 +179,11 @@ static/mta-sts.fcgi: fcgi/main.o $(DNS_OBJ) $(LIBCORE)
 	    $(STATIC_QUIET)
 	@test -x $@
 
-static/mta-sts-id: cli/main.o $(CLI_OBJS) $(DNS_OBJ) $(LIBCORE)
+static/mta-sts-id: cli/main.o $(CLI_OBJS) $(DNS_OBJ) $(RPT_READ_OBJS) $(LIBCORE)
 	@mkdir -p static && rm -f $@
 	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ cli/main.o $(CLI_OBJS) \
-	    $(DNS_OBJ) $(LIBCORE) $(STATIC_SSL_LIBS) $(STATIC_DNS_LIBS) \
+	    $(DNS_OBJ) $(RPT_READ_OBJS) $(LIBCORE) $(STATIC_SSL_LIBS) $(STATIC_DNS_LIBS) \
+	    $(STATIC_JSON_LIBS) \
 	    -lpthread 2>&1 | \
 	    $(STATIC_QUIET)
 	@test -x $@
@@ -145,14 +192,18 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8
 	$(INSTALL) -m 755 fcgi/mta-sts.fcgi cgi/mta-sts.cgi cli/mta-sts-id \
+	    tlsrpt/mta-sts-tlsrpt.cgi tlsrpt/mta-sts-tlsrpt-mail \
 	    $(DESTDIR)$(BINDIR)
 	$(INSTALL) -m 644 common/mta-sts.conf.5 $(DESTDIR)$(MANDIR)/man5
 	$(INSTALL) -m 644 cgi/mta-sts.cgi.8 cli/mta-sts-id.8 \
-	    $(DESTDIR)$(MANDIR)/man8
+	    tlsrpt/mta-sts-tlsrpt.8 $(DESTDIR)$(MANDIR)/man8
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mta-sts.fcgi $(DESTDIR)$(BINDIR)/mta-sts.cgi \
 	    $(DESTDIR)$(BINDIR)/mta-sts-id \
+	    $(DESTDIR)$(BINDIR)/mta-sts-tlsrpt.cgi \
+	    $(DESTDIR)$(BINDIR)/mta-sts-tlsrpt-mail \
+	    $(DESTDIR)$(MANDIR)/man8/mta-sts-tlsrpt.8 \
 	    $(DESTDIR)$(MANDIR)/man5/mta-sts.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man8/mta-sts.cgi.8 \
 	    $(DESTDIR)$(MANDIR)/man8/mta-sts-id.8
@@ -171,7 +222,7 @@ deps:
 	@bash tests/deps.sh
 
 clean:
-	rm -f common/*.o common/*.a fcgi/*.o cgi/*.o cli/*.o $(PROGS) \
+	rm -f common/*.o common/*.a fcgi/*.o cgi/*.o cli/*.o tlsrpt/*.o $(PROGS) \
 	    $(UNIT_TESTS) $(LAB_PROGS)
 	rm -rf static
 
@@ -179,7 +230,10 @@ clean:
 # every header in common/, and those in cli/ on cli/'s headers too.
 $(CORE_OBJS) $(DNS_OBJ) common/dns-dl.o fcgi/main.o cgi/main.o: \
     $(wildcard common/*.h)
-cli/main.o $(CLI_OBJS): $(wildcard common/*.h) $(wildcard cli/*.h)
+cli/main.o $(CLI_OBJS): $(wildcard common/*.h) $(wildcard cli/*.h) $(wildcard tlsrpt/*.h)
+tlsrpt/report.o tlsrpt/gz.o tlsrpt/mime.o tlsrpt/store.o tlsrpt/intake.o \
+    tlsrpt/summary.o tlsrpt/main-http.o tlsrpt/main-mail.o: \
+    $(wildcard common/*.h) $(wildcard cli/*.h) $(wildcard tlsrpt/*.h)
 
 .PHONY: all check clean static install uninstall fuzz
 

@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "rdata.h"
 #include "ststxt.h"
+#include "summary.h"
 #include "xmalloc.h"
 
 #define CHECK_PATH	"/.well-known/mta-sts.txt"
@@ -1522,6 +1523,12 @@ check_report_domain(const struct check_run *run, const struct check_dom *d)
 		    (char *[]){ NULL }, ntxt, r);
 		check_free_list(txt, ntxt);
 	}
+
+	/* reports */
+	if (env->conf != NULL)
+		summary_check(env->conf, r->domain, env->report_days, env->now,
+		    have ? &served : NULL, lrc == IDSTATE_LOAD_OK ? &st : NULL,
+		    r);
 
 	/* starttls */
 	fail = have && served.mode != POLICY_MODE_ENFORCE ? CHECK_WARNING :

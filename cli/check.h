@@ -24,6 +24,9 @@
  *		with enforce
  *	tlsrpt	one valid "v=TLSRPTv1;" record with rua at _smtp._tls
  *		(RFC 8460); WARNING when absent or invalid
+ *	reports	the TLS-RPT reports stored for the domain (tlsrpt/
+ *		summary.h); only with env->conf and when its report_dir
+ *		exists
  *	starttls	each live MX host on port 25: STARTTLS offered, TLS
  *		1.2 or newer, a certificate valid for the MX name and not
  *		about to expire (CRITICAL with mode enforce or an unknown
@@ -58,6 +61,7 @@
 #include "host.h"
 
 struct buf;
+struct conf;
 struct dns;
 struct fetch_opts;
 struct fetch_result;
@@ -111,6 +115,8 @@ struct check_env {
 	int64_t			 now;		/* UTC epoch seconds */
 	int			 timeout_ms;	/* the whole run; 0: default */
 	int			 smtp;		/* 1: starttls, DANE matching */
+	const struct conf	*conf;		/* borrowed; NULL: no reports */
+	int			 report_days;	/* the reports check's window */
 };
 
 /* An empty report for domain (status OK); free with check_report_clear(). */

@@ -38,6 +38,7 @@
 #include "mlog.h"
 #include "num.h"
 #include "policy.h"
+#include "summary.h"
 #include "xmalloc.h"
 
 struct run {
@@ -47,6 +48,7 @@ struct run {
 	struct bump		 bump;
 	struct fetch_opts	 fopts;
 	struct fetch_connect_to	 ct[FETCH_CONNECT_TO_MAX];
+	int			 report_days;	/* --days: TLS-RPT window */
 };
 
 static int		check_mode;	/* --check: usage errors exit 3 */
@@ -57,15 +59,16 @@ static const char	usage_text[] =
     "\t[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all\n";
 static const char	check_usage_text[] =
     "usage: mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]\n"
-    "\t[--timeout SECONDS] [--ca-file FILE]\n"
+    "\t[--days N] [--timeout SECONDS] [--ca-file FILE]\n"
     "\t[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all\n";
 
-/* --help: both forms, as in the man page's SYNOPSIS, on stdout. */
+/* --help: every form, as in the man page's SYNOPSIS, on stdout. */
 static void __attribute__((noreturn))
 help(void)
 {
-	if (printf("%s       %s", usage_text, check_usage_text +
-	    sizeof("usage: ") - 1) < 0 || fflush(stdout) == EOF) {
+	if (printf("%s       %s       %s", usage_text, check_usage_text +
+	    sizeof("usage: ") - 1, SUMMARY_USAGE) < 0 ||
+	    fflush(stdout) == EOF) {
 		mlog_warn("standard output");
 		exit(EXIT_ERROR);
 	}
@@ -256,6 +259,8 @@ run_check(struct run *run, char (*domains)[HOST_NAME_SIZE], size_t n,
 	env.now = (int64_t)time(NULL);
 	env.timeout_ms = timeout_s * 1000;
 	env.smtp = smtp;
+	env.conf = run->conf;
+	env.report_days = run->report_days;
 	buf_init(&out, CHECK_OUT_MAX);
 	for (i = 0; i < n; i++)
 		check_report_init(&r[i], domains[i]);
@@ -311,6 +316,8 @@ main(int argc, char *argv[])
 		{ "no-smtp",	no_argument,		NULL, 'S' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "timeout",	required_argument,	NULL, 'T' },
+		{ "report",	no_argument,		NULL, 'R' },
+		{ "days",	required_argument,	NULL, 'D' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct run	 run;
@@ -323,6 +330,7 @@ main(int argc, char *argv[])
 	const char	*tflag = NULL;
 	int		 ch, all = 0, rc = EXIT_OK, drc, nosmtp = 0;
 	int		 timeout_s = CHECK_TIMEOUT_S;
+	int		 report = 0, days = 0;
 
 	memset(&run, 0, sizeof(run));
 	bump_init(&run.bump, NULL, &run.fopts);
@@ -375,6 +383,16 @@ main(int argc, char *argv[])
 		case 'a':
 			all = 1;
 			break;
+		case 'R':
+			report = 1;
+			break;
+		case 'D':
+			if (summary_days_parse(optarg, &days) == -1) {
+				mlog_warnx("--days: expected 1..%d",
+				    SUMMARY_DAYS_MAX);
+				usage();
+			}
+			break;
 		case 'h':
 			help();
 		default:
@@ -383,6 +401,25 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	run.report_days = days > 0 ? days : SUMMARY_DAYS_DEFAULT;
+	if (report) {	/* --report: tlsrpt/summary.c does the rest */
+		if (check_mode || run.bump.rotate || !run.bump.verify || nosmtp ||
+		    tflag != NULL || run.fopts.ca_file != NULL ||
+		    run.fopts.nconnect_to > 0) {
+			mlog_warnx("--report takes only -c, --days, --format "
+			    "and --all");
+			return EXIT_USAGE;
+		}
+		if (load_conf(cflag, &run.conf) == -1)
+			return EXIT_CONF;
+		rc = summary_cli(run.conf, all, argc, argv, run.report_days,
+		    fflag);
+		goto out;
+	}
+	if (days > 0 && !check_mode) {
+		mlog_warnx("--days needs --check or --report");
+		usage();
+	}
 	if ((all && argc > 0) || (!all && argc == 0))
 		usage();
 	if (check_mode && (run.bump.rotate || !run.bump.verify)) {

@@ -41,6 +41,12 @@ enum conf_key {
 	CONF_KEY_DOMAIN,
 	CONF_KEY_OVERRIDE,
 	CONF_KEY_MX_ALLOW,
+	CONF_KEY_REPORT_DIR,
+	CONF_KEY_REPORT_MAX_COUNT,
+	CONF_KEY_REPORT_MAX_BYTES,
+	CONF_KEY_REPORT_MAX_SIZE,
+	CONF_KEY_REPORT_CRITICAL,
+	CONF_KEY_REPORT_GRACE,
 	CONF_KEY__MAX
 };
 
@@ -63,6 +69,12 @@ const char *const conf_keys[CONF_KEY__MAX + 1] = {
 	"domain",
 	"override",
 	"mx_allow",
+	"report_dir",
+	"report_max_count",
+	"report_max_bytes",
+	"report_max_size",
+	"report_critical",
+	"report_grace",
 	NULL
 };
 
@@ -93,6 +105,12 @@ static const enum conf_scope conf_key_scope[CONF_KEY__MAX] = {
 	CONF_SCOPE_SECTION,	/* domain */
 	CONF_SCOPE_DOMAIN,	/* override */
 	CONF_SCOPE_DOMAIN,	/* mx_allow */
+	CONF_SCOPE_GLOBAL,	/* report_dir */
+	CONF_SCOPE_GLOBAL,	/* report_max_count */
+	CONF_SCOPE_GLOBAL,	/* report_max_bytes */
+	CONF_SCOPE_GLOBAL,	/* report_max_size */
+	CONF_SCOPE_GLOBAL,	/* report_critical */
+	CONF_SCOPE_GLOBAL,	/* report_grace */
 };
 
 static const char *const conf_dnssec_names[CONF_DNSSEC__MAX] = {
@@ -209,6 +227,12 @@ conf_new(void)
 	conf->cache_dir_max = CONF_CACHE_DIR_MAX_DEFAULT;
 	conf->domains = NULL;
 	conf->ndomains = 0;
+	conf->report_dir = NULL;
+	conf->report_max_count = CONF_REPORT_MAX_COUNT_DEFAULT;
+	conf->report_max_bytes = CONF_REPORT_MAX_BYTES_DEFAULT;
+	conf->report_max_size = CONF_REPORT_MAX_SIZE_DEFAULT;
+	conf->report_critical = CONF_REPORT_CRITICAL_DEFAULT;
+	conf->report_grace = CONF_REPORT_GRACE_DEFAULT;
 	if ((conf->state_dir = xstrdup(CONF_STATE_DIR)) == NULL) {
 		free(conf);
 		return NULL;
@@ -230,6 +254,7 @@ conf_free(struct conf *conf)
 	free(conf->unbound_conf);
 	free(conf->cache_dir);
 	free(conf->state_dir);
+	free(conf->report_dir);
 	for (i = 0; i < conf->ndomains; i++) {
 		free(conf->domains[i].override);
 		free(conf->domains[i].mx_allow);
@@ -560,6 +585,42 @@ conf_size(struct conf_parser *p, const char *key, const char *val,
 	return 0;
 }
 
+/*
+ * The TLS-RPT keys (tlsrpt/, mta-sts-tlsrpt(8)): a directory, sizes in
+ * bytes (K and M suffixes allowed), a count, a percentage, seconds.
+ * Returns 0, or -1 with err set.
+ */
+static int
+conf_report(struct conf_parser *p, enum conf_key k, const char *val)
+{
+	struct conf	*conf = p->conf;
+	char		 q[CONF_QUOTE_SIZE];
+
+	switch (k) {
+	case CONF_KEY_REPORT_DIR:
+		return conf_set_path(p, val, &conf->report_dir);
+	case CONF_KEY_REPORT_MAX_COUNT:
+		return conf_count(p, conf_keys[k], val, 1,
+		    CONF_REPORT_MAX_COUNT_MAX, &conf->report_max_count);
+	case CONF_KEY_REPORT_MAX_BYTES:
+		return conf_size(p, conf_keys[k], val, 1024,
+		    CONF_REPORT_MAX_BYTES_MAX, &conf->report_max_bytes);
+	case CONF_KEY_REPORT_MAX_SIZE:
+		return conf_size(p, conf_keys[k], val, 1024,
+		    CONF_REPORT_MAX_SIZE_MAX, &conf->report_max_size);
+	case CONF_KEY_REPORT_CRITICAL:
+		return conf_count(p, conf_keys[k], val, 0, 100,
+		    &conf->report_critical);
+	case CONF_KEY_REPORT_GRACE:
+		return conf_seconds(p, conf_keys[k], val, POLICY_MAX_AGE_MAX,
+		    &conf->report_grace);
+	default:
+		break;
+	}
+	conf_err(p, "internal error: key \"%s\"", conf_quote(q, conf_keys[k]));
+	return -1;
+}
+
 static int
 conf_set(struct conf_parser *p, enum conf_key k, char *val)
 {
@@ -637,6 +698,13 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 		return conf_set_path(p, val, &d->override);
 	case CONF_KEY_MX_ALLOW:
 		return conf_mx_allow(p, val, &d->mx_allow);
+	case CONF_KEY_REPORT_DIR:
+	case CONF_KEY_REPORT_MAX_COUNT:
+	case CONF_KEY_REPORT_MAX_BYTES:
+	case CONF_KEY_REPORT_MAX_SIZE:
+	case CONF_KEY_REPORT_CRITICAL:
+	case CONF_KEY_REPORT_GRACE:
+		return conf_report(p, k, val);
 	case CONF_KEY__MAX:
 		break;
 	}

@@ -29,6 +29,12 @@
  *	override	domain		policy file served instead of DNS
  *	mx_allow	domain		hostnames and *.domain patterns the
  *					live MX hosts must match (none)
+ *	report_dir	global		TLS-RPT reports (state_dir/tlsrpt)
+ *	report_max_count global		1..1000000 reports kept (10000)
+ *	report_max_bytes global		1K..1048576M bytes kept (256M)
+ *	report_max_size	global		1K..64M bytes, one report (10M)
+ *	report_critical	global		0..100 percent failed sessions (5)
+ *	report_grace	global		0..31557600 seconds (259200)
  *
  * Relative paths are taken relative to the directory of the configuration
  * file and stored as given after that join.
@@ -72,6 +78,16 @@
 #define CONF_CACHE_SIZE_MAX		(4096UL * 1024 * 1024)
 #define CONF_CACHE_DIR_MAX_DEFAULT	10000UL
 #define CONF_CACHE_DIR_MAX_MAX		10000000UL
+
+/* TLS-RPT report storage and the --check finding (tlsrpt/). */
+#define CONF_REPORT_MAX_COUNT_DEFAULT	10000UL
+#define CONF_REPORT_MAX_COUNT_MAX	1000000UL
+#define CONF_REPORT_MAX_BYTES_DEFAULT	(256UL * 1024 * 1024)
+#define CONF_REPORT_MAX_BYTES_MAX	1099511627776UL
+#define CONF_REPORT_MAX_SIZE_DEFAULT	(10UL * 1024 * 1024)
+#define CONF_REPORT_MAX_SIZE_MAX	(64UL * 1024 * 1024)
+#define CONF_REPORT_CRITICAL_DEFAULT	5UL
+#define CONF_REPORT_GRACE_DEFAULT	259200UL
 
 enum conf_dnssec {
 	CONF_DNSSEC_REQUIRE,
@@ -129,6 +145,13 @@ struct conf {
 	 * Nonzero means "serve exactly the listed domains".
 	 */
 	size_t			 nlisted;
+	/* TLS-RPT (tlsrpt/): NULL report_dir means state_dir/tlsrpt. */
+	char			*report_dir;	/* owned */
+	unsigned long		 report_max_count;
+	unsigned long		 report_max_bytes;
+	unsigned long		 report_max_size;	/* one report, bytes */
+	unsigned long		 report_critical;	/* percent failed */
+	unsigned long		 report_grace;		/* seconds */
 };
 
 /*

@@ -17,6 +17,7 @@ PACKAGES=(
 	# network namespaces, curl for fetches
 	iproute2 util-linux curl ca-certificates
 	libssl-dev	# mta-sts-id: the HTTPS client of the live policy check
+	libjson-c-dev zlib1g-dev libgmime-3.0-dev	# TLS-RPT: report JSON, gzip, mail (tlsrpt/)
 	# man page checks
 	mandoc
 	# check.sh: small policy and SMTP servers for --check findings

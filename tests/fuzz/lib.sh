@@ -4,8 +4,8 @@
 #   FUZZ_TOP		the top of the tree
 #   FUZZ_HARNESSES	the harness names: tests/fuzz/NAME.c, corpus/NAME/
 #   fuzz_make_var VAR	the value of a variable of the top Makefile
-#   fuzz_extra HARNESS	the cli/ sources (mta-sts-id's own modules, not in
-#			libcore.a) and libraries a harness links besides
+#   fuzz_extra HARNESS	the cli/ and tlsrpt/ sources (not in libcore.a),
+#			their -I flags and libraries a harness links besides
 #			libcore.a, as compiler arguments; cli/ is on the
 #			include path of every harness
 #   fuzz_core CC OUTDIR FLAGS...
@@ -18,7 +18,8 @@
 #			in OUTDIR/obj/*.log.
 
 FUZZ_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-FUZZ_HARNESSES="fuzz_conf fuzz_policy fuzz_request fuzz_mx fuzz_http fuzz_idstate"
+FUZZ_HARNESSES="fuzz_conf fuzz_policy fuzz_request fuzz_mx fuzz_http fuzz_idstate
+    fuzz_report fuzz_mime"
 
 fuzz_make_var() {
 	make -s --no-print-directory -C "$FUZZ_TOP" -f Makefile -f - \
@@ -34,6 +35,12 @@ fuzz_extra() {
 		echo "$FUZZ_TOP/cli/fetch.c ${ssl:--lssl -lcrypto}" ;;
 	fuzz_idstate)
 		echo "$FUZZ_TOP/cli/idstate.c" ;;
+	fuzz_report)	# tlsrpt/: json-c, zlib
+		echo "-I$FUZZ_TOP/tlsrpt $FUZZ_TOP/tlsrpt/report.c" \
+		    "$FUZZ_TOP/tlsrpt/gz.c $(pkg-config --cflags --libs json-c zlib)" ;;
+	fuzz_mime)	# tlsrpt/: GMime
+		echo "-I$FUZZ_TOP/tlsrpt $FUZZ_TOP/tlsrpt/mime.c" \
+		    "$(pkg-config --cflags --libs gmime-3.0)" ;;
 	esac
 }
 

@@ -168,10 +168,12 @@ usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]
 	[--no-verify] [--ca-file FILE]
 	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
        mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]
-	[--timeout SECONDS] [--ca-file FILE]
+	[--days N] [--timeout SECONDS] [--ca-file FILE]
 	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
+       mta-sts-id --report [-c FILE] [--days N] [--format text|json]
+	DOMAIN ... | --all
 U
-same_bytes "usage: --help prints both forms on standard output" "$T/out" "$T/want"
+same_bytes "usage: --help prints every form on standard output" "$T/out" "$T/want"
 if [ ! -s "$T/err" ]; then
 	pass "usage: --help writes nothing to standard error"
 else

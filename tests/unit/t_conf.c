@@ -682,7 +682,9 @@ test_api(void)
 	    "dnssec", "resolver", "trust_anchor", "unbound_conf",
 	    "cache_dir", "state_dir", "cache_max_ttl", "stale_max", "fail_ttl", "threads", "max_lookups",
 	    "cache_size", "cache_dir_max", "domain",
-	    "override", "mx_allow", NULL };
+	    "override", "mx_allow", "report_dir", "report_max_count",
+	    "report_max_bytes", "report_max_size", "report_critical",
+	    "report_grace", NULL };
 	const char			*api_text = "mode: none\n"
 	    "domain: b.example\nmode: enforce\noverride: b.txt\n"
 	    "domain: a.example\n";
@@ -1027,6 +1029,80 @@ test_cache_keys(void)
 	}
 }
 
+/* The TLS-RPT keys: defaults, values, range and scope errors. */
+static void
+test_report_keys(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*err;
+		unsigned long	 count, bytes, size, crit, grace;
+	} r[] = {
+		{ "", NULL, 10000, 268435456, 10485760, 5, 259200 },
+		{ "report_max_count: 1\nreport_max_bytes: 1024\n"
+		    "report_max_size: 1024\nreport_critical: 0\n"
+		    "report_grace: 0\n", NULL, 1, 1024, 1024, 0, 0 },
+		{ "report_max_count: 1000000\nreport_max_bytes: 1048576M\n"
+		    "report_max_size: 64m\nreport_critical: 100\n"
+		    "report_grace: 31557600\n", NULL, 1000000, 1099511627776UL,
+		    67108864, 100, 31557600 },
+		{ "report_max_count: 0\n", "t.conf:1: invalid report_max_count "
+		    "\"0\" (expected 1..1000000)", 0, 0, 0, 0, 0 },
+		{ "report_max_bytes: 1048577M\n", "t.conf:1: invalid "
+		    "report_max_bytes \"1048577M\" (expected 1K..1048576M "
+		    "bytes, for example 16M)", 0, 0, 0, 0, 0 },
+		{ "report_max_bytes: 99999999999999\n", "t.conf:1: invalid "
+		    "report_max_bytes \"99999999999999\" (expected "
+		    "1K..1048576M bytes, for example 16M)", 0, 0, 0, 0, 0 },
+		{ "report_max_size: 4K\nreport_max_bytes: 2048\n", NULL, 10000,
+		    2048, 4096, 5, 259200 },
+		{ "report_max_size: 1023\n", "t.conf:1: invalid "
+		    "report_max_size \"1023\" (expected 1K..64M bytes, for "
+		    "example 16M)",
+		    0, 0, 0, 0, 0 },
+		{ "report_critical: 101\n", "t.conf:1: invalid report_critical "
+		    "\"101\" (expected 0..100)", 0, 0, 0, 0, 0 },
+		{ "report_grace: 3d\n", "t.conf:1: invalid report_grace \"3d\" "
+		    "(expected 0..31557600 seconds)", 0, 0, 0, 0, 0 },
+		{ "domain: a.example\nreport_dir: /x\n", "t.conf:2: "
+		    "\"report_dir\" is a global setting; move it before the "
+		    "first \"domain:\" line", 0, 0, 0, 0, 0 },
+	};
+	struct conf	*c;
+	char		 err[512];
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		err[0] = '\0';
+		rc = conf_parse("t.conf", r[i].text, strlen(r[i].text), &c, err,
+		    sizeof(err));
+		if (r[i].err != NULL) {
+			t_streq(rc == -1 ? err : "(parsed)", r[i].err,
+			    "report keys row %zu: error", i);
+			continue;
+		}
+		if (!t_inteq(rc, 0, "report keys row %zu: parses", i)) {
+			printf("    err: %s\n", err);
+			continue;
+		}
+		t_ok(c->report_max_count == r[i].count &&
+		    c->report_max_bytes == r[i].bytes &&
+		    c->report_max_size == r[i].size &&
+		    c->report_critical == r[i].crit &&
+		    c->report_grace == r[i].grace && c->report_dir == NULL,
+		    "report keys row %zu: values", i);
+		conf_free(c);
+	}
+	rc = conf_parse("/etc/m/t.conf", "report_dir: rpt\n", 16, &c, err,
+	    sizeof(err));
+	if (t_inteq(rc, 0, "report_dir: parses")) {
+		t_streq(c->report_dir, "/etc/m/rpt",
+		    "report_dir: relative to the configuration's directory");
+		conf_free(c);
+	}
+}
+
 /* conf_load_for(): the partial parse once a stamp vouches for the file. */
 static void
 test_load_for(void)
@@ -1141,6 +1217,7 @@ main(void)
 {
 	t_suite = "conf";
 	test_cache_keys();
+	test_report_keys();
 	test_load_for();
 	test_mx_allow();
 	test_rows();
