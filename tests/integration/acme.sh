@@ -167,21 +167,29 @@ validations() {
 
 # issue NAME WEBROOT CERTNAME: certbot certonly --webroot.
 issue() {
-	local name=$1 n i
-	n=$(validations)
-	if certbot_run certonly --webroot -w "$2" --cert-name "$3" -d "$WEB_HOST" &&
-	    [ -s "$LE/config/live/$3/fullchain.pem" ] &&
-	    for i in $(seq 1 20); do
-		# pebble's log line may land a moment after certbot ends
-		[ "$(validations)" -gt "$n" ] && break
-		sleep 0.1
-	    done && [ "$(validations)" -gt "$n" ]; then
-		pass "$name: certbot certonly --webroot: issued, pebble validated over HTTP"
-	else
-		fail "$name: certbot certonly --webroot: issued, pebble validated over HTTP" \
-		    "validations in pebble's log: $n before, $(validations) after" "$(certbot_describe)"
-		return 1
-	fi
+	local name=$1 n i try note=
+	for try in 1 2; do
+		n=$(validations)
+		certbot_run certonly --webroot -w "$2" --cert-name "$3" \
+		    -d "$WEB_HOST" --force-renewal &&
+		    [ -s "$LE/config/live/$3/fullchain.pem" ] || break
+		for i in $(seq 1 20); do
+			# pebble's log line may land a moment after certbot ends
+			[ "$(validations)" -gt "$n" ] && break
+			sleep 0.1
+		done
+		if [ "$(validations)" -gt "$n" ]; then
+			pass "$name: certbot certonly --webroot: issued, pebble validated over HTTP$note"
+			return 0
+		fi
+		# Seen rarely under load: an order without a validation line
+		# (an authorization reused despite PEBBLE_AUTHZREUSE=0?).
+		# Once more; the pass then says it took a second order.
+		note=" (on a second order)"
+	done
+	fail "$name: certbot certonly --webroot: issued, pebble validated over HTTP" \
+	    "validations in pebble's log: $n before, $(validations) after" "$(certbot_describe)"
+	return 1
 }
 
 # renew NAME CERTNAME ACCESSLOG: certbot renew --force-renewal: a new
