@@ -72,12 +72,12 @@ common/dns.o: common/dns.c
 # ids and state files, the HTTPS/STARTTLS client (the only file that
 # includes OpenSSL), --check's audit, and one domain's bump.
 CLI_CFLAGS	 = $(ALL_CFLAGS) -Icli
-CLI_OBJS	 = cli/bump.o cli/check.o cli/fetch.o cli/idstate.o
+CLI_OBJS	 = cli/bump.o cli/check.o cli/fetch.o cli/idstate.o cli/publish.o
 
 cli/fetch.o: cli/fetch.c
 	$(CC) $(CLI_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
 
-cli/main.o cli/bump.o cli/check.o cli/idstate.o: %.o: %.c
+cli/main.o cli/bump.o cli/check.o cli/idstate.o cli/publish.o: %.o: %.c
 	$(CC) $(CLI_CFLAGS) -c -o $@ $<
 
 fcgi/main.o: fcgi/main.c

@@ -34,6 +34,7 @@ void
 idstate_init(struct idstate *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->published = IDSTATE_PUB_UNTRACKED;
 	policy_init(&st->pol);
 }
 
@@ -310,9 +311,19 @@ idstate_render(const struct idstate *st, const char *domain,
 	    st->issued < 0 || policy_mode_name(st->pol.mode) == NULL ||
 	    st->pol.max_age > POLICY_MAX_AGE_MAX)
 		return -1;
-	if (buf_printf(out, "%s\ndomain %s\nid %s\nissued %" PRId64 "\n"
-	    "mode %s\nmax_age %lu\n", IDSTATE_MAGIC, domain, st->id,
-	    st->issued, policy_mode_name(st->pol.mode), st->pol.max_age) == -1)
+	if (st->published < IDSTATE_PUB_PENDING)
+		return -1;
+	if (buf_printf(out, "%s\ndomain %s\nid %s\nissued %" PRId64 "\n",
+	    IDSTATE_MAGIC, domain, st->id, st->issued) == -1)
+		return -1;
+	if (st->published == IDSTATE_PUB_PENDING &&
+	    buf_puts(out, "published no\n") == -1)
+		return -1;
+	if (st->published >= 0 && buf_printf(out, "published %" PRId64 "\n",
+	    st->published) == -1)
+		return -1;
+	if (buf_printf(out, "mode %s\nmax_age %lu\n",
+	    policy_mode_name(st->pol.mode), st->pol.max_age) == -1)
 		return -1;
 	for (i = 0; i < st->pol.nmx; i++)
 		if (buf_printf(out, "mx %s\n", st->pol.mx[i]) == -1)
@@ -340,6 +351,7 @@ enum idstate_key {
 	IDSTATE_KEY_DOMAIN,
 	IDSTATE_KEY_ID,
 	IDSTATE_KEY_ISSUED,
+	IDSTATE_KEY_PUBLISHED,	/* optional */
 	IDSTATE_KEY_MODE,
 	IDSTATE_KEY_MAX_AGE,
 	IDSTATE_KEY_MX,
@@ -347,7 +359,7 @@ enum idstate_key {
 };
 
 static const char *const idstate_keys[IDSTATE_KEY__MAX] = {
-	"domain", "id", "issued", "mode", "max_age", "mx",
+	"domain", "id", "issued", "published", "mode", "max_age", "mx",
 };
 
 int
@@ -400,7 +412,9 @@ idstate_parse(const char *text, size_t len, const char *domain,
 		if (llen == 3 && memcmp(line, "end", 3) == 0) {
 			if (want < IDSTATE_KEY_MX) {
 				idstate_err(errline, lineno, err, errlen,
-				    "\"%s\" missing", idstate_keys[want]);
+				    "\"%s\" missing", idstate_keys[want ==
+				    IDSTATE_KEY_PUBLISHED ? IDSTATE_KEY_MODE :
+				    want]);
 				goto bad;
 			}
 			done = 1;
@@ -427,6 +441,9 @@ idstate_parse(const char *text, size_t len, const char *domain,
 		for (k = 0; k < IDSTATE_KEY__MAX; k++)
 			if (strcmp(key, idstate_keys[k]) == 0)
 				break;
+		/* "published" is optional: old files have none. */
+		if (want == IDSTATE_KEY_PUBLISHED && k == IDSTATE_KEY_MODE)
+			want = IDSTATE_KEY_MODE;
 		if (k != want) {
 			if (k < want || k == IDSTATE_KEY__MAX)
 				idstate_err(errline, lineno, err, errlen,
@@ -460,6 +477,18 @@ idstate_parse(const char *text, size_t len, const char *domain,
 				goto bad;
 			}
 			st->issued = (int64_t)u;
+			break;
+		case IDSTATE_KEY_PUBLISHED:
+			if (strcmp(value, "no") == 0)
+				st->published = IDSTATE_PUB_PENDING;
+			else if (num_parse(value, vlen, 0, INT64_MAX,
+			    NUM_CANONICAL, &u) == -1) {
+				idstate_err(errline, lineno, err, errlen,
+				    "invalid published time (want seconds or "
+				    "\"no\")");
+				goto bad;
+			} else
+				st->published = (int64_t)u;
 			break;
 		case IDSTATE_KEY_MODE:
 			if (policy_mode_parse(value, &st->pol.mode) == -1) {

@@ -28,6 +28,10 @@
  *	domain example.com		must match the file name's domain
  *	id 20261122153000		the current id
  *	issued 1795361400		when it was issued, UTC epoch seconds
+ *	published 1795361460		optional: when the publish hook ran
+ *					and the DNS showed the id, or "no"
+ *					(issued, not yet published); absent
+ *					when no hook publishes (older files)
  *	mode enforce			the canonical policy it announces:
  *	max_age 604800			mode, max_age, then one mx line per
  *	mx mx1.example.com		host, sorted, no duplicates
@@ -57,10 +61,18 @@ struct buf;
 #define IDSTATE_TXT_TTL		300	/* TTL of the TXT record we print */
 #define IDSTATE_LOCK_NAME	"mta-sts-id.lock"
 #define IDSTATE_MAGIC		"mta-sts-id-state 1"
+#define IDSTATE_PUB_UNTRACKED	(-1)
+#define IDSTATE_PUB_PENDING	(-2)
 
 struct idstate {
 	char		 id[IDSTATE_ID_SIZE];
 	int64_t		 issued;	/* UTC epoch seconds */
+	/*
+	 * IDSTATE_PUB_UNTRACKED (no "published" line: published by hand),
+	 * IDSTATE_PUB_PENDING ("published no"), or the UTC epoch seconds
+	 * at which the hook's record was seen in the DNS (>= 0).
+	 */
+	int64_t		 published;
 	struct policy	 pol;		/* normalised */
 };
 

@@ -47,6 +47,8 @@ enum conf_key {
 	CONF_KEY_REPORT_MAX_SIZE,
 	CONF_KEY_REPORT_CRITICAL,
 	CONF_KEY_REPORT_GRACE,
+	CONF_KEY_PUBLISH_HOOK,
+	CONF_KEY_PUBLISH_WAIT,
 	CONF_KEY__MAX
 };
 
@@ -75,6 +77,8 @@ const char *const conf_keys[CONF_KEY__MAX + 1] = {
 	"report_max_size",
 	"report_critical",
 	"report_grace",
+	"publish_hook",
+	"publish_wait",
 	NULL
 };
 
@@ -111,6 +115,8 @@ static const enum conf_scope conf_key_scope[CONF_KEY__MAX] = {
 	CONF_SCOPE_GLOBAL,	/* report_max_size */
 	CONF_SCOPE_GLOBAL,	/* report_critical */
 	CONF_SCOPE_GLOBAL,	/* report_grace */
+	CONF_SCOPE_GLOBAL,	/* publish_hook */
+	CONF_SCOPE_GLOBAL,	/* publish_wait */
 };
 
 static const char *const conf_dnssec_names[CONF_DNSSEC__MAX] = {
@@ -233,6 +239,8 @@ conf_new(void)
 	conf->report_max_size = CONF_REPORT_MAX_SIZE_DEFAULT;
 	conf->report_critical = CONF_REPORT_CRITICAL_DEFAULT;
 	conf->report_grace = CONF_REPORT_GRACE_DEFAULT;
+	conf->publish_hook = NULL;
+	conf->publish_wait = CONF_PUBLISH_WAIT_DEFAULT;
 	if ((conf->state_dir = xstrdup(CONF_STATE_DIR)) == NULL) {
 		free(conf);
 		return NULL;
@@ -255,6 +263,7 @@ conf_free(struct conf *conf)
 	free(conf->cache_dir);
 	free(conf->state_dir);
 	free(conf->report_dir);
+	free(conf->publish_hook);
 	for (i = 0; i < conf->ndomains; i++) {
 		free(conf->domains[i].override);
 		free(conf->domains[i].mx_allow);
@@ -705,6 +714,11 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 	case CONF_KEY_REPORT_CRITICAL:
 	case CONF_KEY_REPORT_GRACE:
 		return conf_report(p, k, val);
+	case CONF_KEY_PUBLISH_HOOK:
+		return conf_set_path(p, val, &conf->publish_hook);
+	case CONF_KEY_PUBLISH_WAIT:
+		return conf_seconds(p, conf_keys[k], val,
+		    CONF_PUBLISH_WAIT_MAX, &conf->publish_wait);
 	case CONF_KEY__MAX:
 		break;
 	}

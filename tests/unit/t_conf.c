@@ -684,7 +684,7 @@ test_api(void)
 	    "cache_size", "cache_dir_max", "domain",
 	    "override", "mx_allow", "report_dir", "report_max_count",
 	    "report_max_bytes", "report_max_size", "report_critical",
-	    "report_grace", NULL };
+	    "report_grace", "publish_hook", "publish_wait", NULL };
 	const char			*api_text = "mode: none\n"
 	    "domain: b.example\nmode: enforce\noverride: b.txt\n"
 	    "domain: a.example\n";
@@ -1103,6 +1103,39 @@ test_report_keys(void)
 	}
 }
 
+/* The publish keys of mta-sts-id: defaults, values, errors, scope. */
+static void
+test_publish_keys(void)
+{
+	struct conf	*c;
+	char		 err[512];
+	int		 rc;
+
+	rc = conf_parse("/etc/m/t.conf", "", 0, &c, err, sizeof(err));
+	if (t_inteq(rc, 0, "publish keys: empty parses")) {
+		t_ok(c->publish_hook == NULL && c->publish_wait == 60,
+		    "publish keys: defaults (no hook, 60 s)");
+		conf_free(c);
+	}
+	rc = conf_parse("/etc/m/t.conf", "publish_hook: hooks/p\n"
+	    "publish_wait: 0\n", 38, &c, err, sizeof(err));
+	if (t_inteq(rc, 0, "publish keys: values parse")) {
+		t_streq(c->publish_hook, "/etc/m/hooks/p",
+		    "publish_hook: relative to the configuration's directory");
+		t_inteq((long long)c->publish_wait, 0, "publish_wait: 0");
+		conf_free(c);
+	}
+	rc = conf_parse("t.conf", "publish_wait: 3601\n", 19, &c, err,
+	    sizeof(err));
+	t_streq(rc == -1 ? err : "(parsed)", "t.conf:1: invalid publish_wait "
+	    "\"3601\" (expected 0..3600 seconds)", "publish_wait: range");
+	rc = conf_parse("t.conf", "domain: a.example\npublish_hook: /x\n",
+	    35, &c, err, sizeof(err));
+	t_streq(rc == -1 ? err : "(parsed)", "t.conf:2: \"publish_hook\" is a "
+	    "global setting; move it before the first \"domain:\" line",
+	    "publish_hook: global only");
+}
+
 /* conf_load_for(): the partial parse once a stamp vouches for the file. */
 static void
 test_load_for(void)
@@ -1218,6 +1251,7 @@ main(void)
 	t_suite = "conf";
 	test_cache_keys();
 	test_report_keys();
+	test_publish_keys();
 	test_load_for();
 	test_mx_allow();
 	test_rows();

@@ -391,6 +391,73 @@ test_render_parse(void)
 	buf_free(&b);
 }
 
+/* "published": optional (old files have none), "no" or a time. */
+static void
+test_published(void)
+{
+	static const struct {
+		const char	*line;
+		int64_t		 want;
+	} t[] = {
+		{ "", IDSTATE_PUB_UNTRACKED },
+		{ "published no\n", IDSTATE_PUB_PENDING },
+		{ "published 0\n", 0 },
+		{ "published 1795361460\n", 1795361460 },
+	};
+	static const char *const bad[] = {
+		"published yes\n", "published -1\n", "published 01\n",
+		"published no\npublished no\n",
+	};
+	struct idstate	 st;
+	struct buf	 b, text;
+	size_t		 i, line;
+	char		 err[256];
+
+	idstate_init(&st);
+	buf_init(&b, IDSTATE_FILE_MAX);
+	buf_init(&text, IDSTATE_FILE_MAX);
+	t_ok(st.published == IDSTATE_PUB_UNTRACKED, "published: init is "
+	    "untracked");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf_reset(&text);
+		(void)buf_printf(&text, "mta-sts-id-state 1\ndomain "
+		    "example.com\nid 20261122153000\nissued 1795361400\n%s"
+		    "mode none\nmax_age 86400\nend\n", t[i].line);
+		if (!t_inteq(idstate_parse(text.data, text.len, "example.com",
+		    &st, &line, err, sizeof(err)), 0, "published row %zu: "
+		    "parses", i)) {
+			printf("    err: line %zu %s\n", line, err);
+			continue;
+		}
+		t_inteq(st.published, t[i].want, "published row %zu: value",
+		    i);
+		buf_reset(&b);
+		t_ok(idstate_render(&st, "example.com", &b) == 0 &&
+		    strcmp(b.data, text.data) == 0, "published row %zu: "
+		    "renders the same bytes", i);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_reset(&text);
+		(void)buf_printf(&text, "mta-sts-id-state 1\ndomain "
+		    "example.com\nid 20261122153000\nissued 1795361400\n%s"
+		    "mode none\nmax_age 86400\nend\n", bad[i]);
+		t_inteq(idstate_parse(text.data, text.len, "example.com",
+		    &st, &line, err, sizeof(err)), -1, "published bad row "
+		    "%zu: refused", i);
+		t_inteq((long long)line, i == 3 ? 6 : 5, "published bad row "
+		    "%zu: line", i);
+	}
+	st.published = -3;
+	(void)snprintf(st.id, sizeof(st.id), "20261122153000");
+	st.pol.mode = POLICY_MODE_NONE;
+	buf_reset(&b);
+	t_inteq(idstate_render(&st, "example.com", &b), -1,
+	    "published: render refuses an invalid value");
+	idstate_clear(&st);
+	buf_free(&text);
+	buf_free(&b);
+}
+
 static void
 test_parse_corrupt(void)
 {
@@ -768,6 +835,7 @@ main(void)
 	test_describe();
 	test_output();
 	test_render_parse();
+	test_published();
 	test_parse_corrupt();
 	test_nomem();
 	test_load_save();
