@@ -157,7 +157,7 @@ raw
 want_rc "usage: no domain" 2
 cat >"$T/want" <<'U'
 usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]
-	[--no-verify] [--ca-file FILE]
+	[--no-verify] [--publish-hook PROGRAM | --no-publish] [--ca-file FILE]
 	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
 U
 same_bytes "usage: the message" "$T/err" "$T/want"
@@ -165,7 +165,7 @@ raw --help
 want_rc "usage: --help" 0
 cat >"$T/want" <<'U'
 usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]
-	[--no-verify] [--ca-file FILE]
+	[--no-verify] [--publish-hook PROGRAM | --no-publish] [--ca-file FILE]
 	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
        mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]
 	[--days N] [--timeout SECONDS] [--ca-file FILE]
