@@ -4,6 +4,7 @@
 #   make check      build and run every test; ends with "N passed, N failed"
 #   make static     fully static binaries in static/ (for shared hosting)
 #   make install / uninstall   honour DESTDIR PREFIX BINDIR MANDIR SYSCONFDIR
+#                   LIBEXECDIR (the publish hooks of mta-sts-id)
 #   make fuzz       run every libFuzzer harness FUZZ_SECONDS (60) each
 #   make clean
 
@@ -11,6 +12,7 @@ PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= $(PREFIX)/etc
+LIBEXECDIR	?= $(PREFIX)/libexec
 LOCALSTATEDIR	?= /var/lib
 FUZZ_SECONDS	?= 60
 INSTALL		?= install
@@ -197,6 +199,8 @@ install: all
 	$(INSTALL) -m 644 common/mta-sts.conf.5 $(DESTDIR)$(MANDIR)/man5
 	$(INSTALL) -m 644 cgi/mta-sts.cgi.8 cli/mta-sts-id.8 \
 	    tlsrpt/mta-sts-tlsrpt.8 $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/mta-sts
+	$(INSTALL) -m 755 cli/hooks/nsupdate-hook $(DESTDIR)$(LIBEXECDIR)/mta-sts
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mta-sts.fcgi $(DESTDIR)$(BINDIR)/mta-sts.cgi \
@@ -206,7 +210,8 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man8/mta-sts-tlsrpt.8 \
 	    $(DESTDIR)$(MANDIR)/man5/mta-sts.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man8/mta-sts.cgi.8 \
-	    $(DESTDIR)$(MANDIR)/man8/mta-sts-id.8
+	    $(DESTDIR)$(MANDIR)/man8/mta-sts-id.8 \
+	    $(DESTDIR)$(LIBEXECDIR)/mta-sts/nsupdate-hook
 
 fuzz:
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)

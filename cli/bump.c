@@ -135,8 +135,8 @@ bump_publish(struct bump *b, const char *domain, struct idstate *st)
 		    "run with the hook publishes it", domain, st->id);
 		return EXIT_OK;
 	}
-	if (publish_hook(b->hook, domain, st->id, IDSTATE_TXT_TTL, err,
-	    sizeof(err)) == -1) {
+	if (publish_hook(b->hook, domain, st->id, IDSTATE_TXT_TTL, b->conf,
+	    err, sizeof(err)) == -1) {
 		mlog_warnx("%s: id %s issued, not published: publish hook %s "
 		    "%s; the next run tries again", domain, st->id, b->hook,
 		    err);
@@ -289,7 +289,7 @@ bump_domain(struct bump *b, const char *domain, struct policy *p,
 		prc = bump_publish(b, domain, &cur);
 	if (idstate_describe(why, &cur, why == IDSTATE_UNCHANGED ? &cur.pol :
 	    &next.pol, &comment) == -1 ||
-	    idstate_output(b->format, domain, id, comment.data, out,
+	    idstate_output(b->format, domain, id, comment.data, &b->ns, out,
 	    notes) == -1) {
 		mlog_warnx("%s: out of memory", domain);
 		goto out;

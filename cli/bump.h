@@ -46,6 +46,7 @@ struct bump {
 	const char		*hook;		/* borrowed */
 	const struct conf	*conf;		/* borrowed */
 	unsigned long		 publish_wait;	/* seconds */
+	struct idstate_nsupdate	 ns;		/* borrowed strings */
 };
 
 /* Defaults: zone format, verify, no lock yet. */

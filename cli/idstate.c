@@ -267,7 +267,8 @@ idstate_format_parse(const char *s, enum idstate_format *f)
 
 int
 idstate_output(enum idstate_format f, const char *domain, const char *id,
-    const char *comment, struct buf *out, struct buf *notes)
+    const char *comment, const struct idstate_nsupdate *ns, struct buf *out,
+    struct buf *notes)
 {
 	switch (f) {
 	case IDSTATE_FORMAT_ZONE:
@@ -279,11 +280,16 @@ idstate_output(enum idstate_format f, const char *domain, const char *id,
 			return -1;
 		return buf_printf(out, "v=STSv1; id=%s\n", id);
 	case IDSTATE_FORMAT_NSUPDATE:
-		return buf_printf(out, "; %s: %s\n"
-		    "update delete _mta-sts.%s. TXT\n"
+		/* One message: the delete and the add are one transaction. */
+		if (buf_printf(out, "; %s: %s\n", domain, comment) == -1 ||
+		    (ns != NULL && ns->server != NULL &&
+		    buf_printf(out, "server %s\n", ns->server) == -1) ||
+		    (ns != NULL && ns->zone != NULL &&
+		    buf_printf(out, "zone %s.\n", ns->zone) == -1))
+			return -1;
+		return buf_printf(out, "update delete _mta-sts.%s. TXT\n"
 		    "update add _mta-sts.%s. %d TXT \"v=STSv1; id=%s\"\n"
-		    "send\n", domain, comment, domain, domain,
-		    IDSTATE_TXT_TTL, id);
+		    "send\n", domain, domain, IDSTATE_TXT_TTL, id);
 	default:
 		return -1;
 	}

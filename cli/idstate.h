@@ -156,14 +156,22 @@ const char *idstate_format_name(enum idstate_format f);
 /* Parse a format name.  Returns 0 or -1. */
 int	idstate_format_parse(const char *s, enum idstate_format *f);
 
+/* Optional lines of the nsupdate format; NULL members are left out. */
+struct idstate_nsupdate {
+	const char	*server;	/* "ADDR" or "ADDR PORT" */
+	const char	*zone;		/* no trailing dot */
+};
+
 /*
  * The output block for one domain: the "; <domain>: <comment>" line and the
  * record in format f.  For zone and nsupdate everything goes to out; for
  * value, out gets only "v=STSv1; id=<id>\n" and notes the comment line.
+ * ns (may be NULL) adds "server" and "zone" lines to the nsupdate script.
  * Returns 0 or -1 (no memory).
  */
 int	idstate_output(enum idstate_format f, const char *domain,
-	    const char *id, const char *comment, struct buf *out,
+	    const char *id, const char *comment,
+	    const struct idstate_nsupdate *ns, struct buf *out,
 	    struct buf *notes);
 
 /*

@@ -472,6 +472,8 @@ main(int argc, char *argv[])
 	run.bump.state_dir = run.conf->state_dir;
 	run.bump.conf = run.conf;	/* lives as long as run.lk */
 	run.bump.publish_wait = run.conf->publish_wait;
+	run.bump.ns.server = run.conf->nsupdate_server;
+	run.bump.ns.zone = run.conf->nsupdate_zone;
 	run.bump.hook = hookflag != NULL ? hookflag : run.conf->publish_hook;
 	run.bump.track = run.bump.hook != NULL;
 	if (nopublish)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "conf.h"
 #include "dns.h"
 #include "host.h"
 #include "idstate.h"
@@ -28,6 +29,8 @@ extern char	**environ;
 #define PUBLISH_ENV_SIZE	(HOST_NAME_SIZE + 64)
 #define PUBLISH_TXT_MAX		4096	/* one joined TXT record we read */
 #define PUBLISH_NVARS		5
+#define PUBLISH_NS_PREFIX	"MTA_STS_NSUPDATE_"
+#define PUBLISH_NEXTRA		3
 
 /* The hook's variables; an inherited variable of the same name is dropped. */
 static const char *const publish_vars[PUBLISH_NVARS] = {
@@ -35,12 +38,26 @@ static const char *const publish_vars[PUBLISH_NVARS] = {
 	"MTA_STS_TTL=",
 };
 
+/* 1 when the inherited variable e is one we set (or may set). */
+static int
+publish_ours(const char *e)
+{
+	size_t	 j;
+
+	if (strncmp(e, PUBLISH_NS_PREFIX, strlen(PUBLISH_NS_PREFIX)) == 0)
+		return 1;
+	for (j = 0; j < PUBLISH_NVARS; j++)
+		if (strncmp(e, publish_vars[j], strlen(publish_vars[j])) == 0)
+			return 1;
+	return 0;
+}
+
 /* In the child: never returns. */
 static void __attribute__((noreturn))
 publish_child(const char *hook, char *const argv[], char *const vars[])
 {
 	char	**env;
-	size_t	  n, i, j, k;
+	size_t	  n, i, k;
 	int	  fd;
 
 	(void)setpgid(0, 0);
@@ -53,18 +70,15 @@ publish_child(const char *hook, char *const argv[], char *const vars[])
 		(void)close(fd);
 	for (n = 0; environ[n] != NULL; n++)
 		;
-	if ((env = calloc(n + PUBLISH_NVARS + 1, sizeof(*env))) == NULL)
+	if ((env = calloc(n + PUBLISH_NVARS + PUBLISH_NEXTRA + 1,
+	    sizeof(*env))) == NULL)
 		_exit(127);
-	for (i = k = 0; i < n; i++) {
-		for (j = 0; j < PUBLISH_NVARS; j++)
-			if (strncmp(environ[i], publish_vars[j],
-			    strlen(publish_vars[j])) == 0)
-				break;
-		if (j == PUBLISH_NVARS)
+	for (i = k = 0; i < n; i++)
+		if (!publish_ours(environ[i]))
 			env[k++] = environ[i];
-	}
-	for (j = 0; j < PUBLISH_NVARS; j++)
-		env[k++] = vars[j];
+	for (i = 0; i < PUBLISH_NVARS + PUBLISH_NEXTRA && vars[i] != NULL;
+	    i++)
+		env[k++] = vars[i];
 	env[k] = NULL;
 	execve(hook, argv, env);
 	dprintf(STDERR_FILENO, "mta-sts-id: publish hook %s: %s\n", hook,
@@ -74,15 +88,21 @@ publish_child(const char *hook, char *const argv[], char *const vars[])
 
 int
 publish_hook(const char *hook, const char *domain, const char *id,
-    unsigned int ttl, char *err, size_t errlen)
+    unsigned int ttl, const struct conf *conf, char *err, size_t errlen)
 {
+	static const char *const extra[PUBLISH_NEXTRA] = {
+		PUBLISH_NS_PREFIX "SERVER=", PUBLISH_NS_PREFIX "ZONE=",
+		PUBLISH_NS_PREFIX "KEY=",
+	};
+	const char	*xval[PUBLISH_NEXTRA];
+	char		*xvars[PUBLISH_NEXTRA];
 	char		 name[HOST_NAME_SIZE + 16], value[IDSTATE_ID_SIZE + 16];
 	char		 sttl[16];
 	char		 vars[PUBLISH_NVARS][PUBLISH_ENV_SIZE];
-	char		*argv[7], *vp[PUBLISH_NVARS];
+	char		*argv[7], *vp[PUBLISH_NVARS + PUBLISH_NEXTRA + 1];
 	long long	 end;
 	pid_t		 pid, w;
-	int		 status, i;
+	int		 status, i, nv, rc = -1;
 
 	(void)snprintf(name, sizeof(name), "_mta-sts.%s", domain);
 	(void)snprintf(value, sizeof(value), "v=STSv1; id=%s", id);
@@ -99,14 +119,33 @@ publish_hook(const char *hook, const char *domain, const char *id,
 		    publish_vars[i], argv[i + 1]);
 		vp[i] = vars[i];
 	}
+	/* The nsupdate settings, for cli/hooks/nsupdate-hook. */
+	xval[0] = conf != NULL ? conf->nsupdate_server : NULL;
+	xval[1] = conf != NULL ? conf->nsupdate_zone : NULL;
+	xval[2] = conf != NULL ? conf->nsupdate_key : NULL;
+	nv = PUBLISH_NVARS;
+	memset(xvars, 0, sizeof(xvars));
+	for (i = 0; i < PUBLISH_NEXTRA; i++) {
+		if (xval[i] == NULL)
+			continue;
+		if ((xvars[i] = xmalloc(strlen(extra[i]) + strlen(xval[i]) +
+		    1)) == NULL) {
+			(void)snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		(void)strcpy(xvars[i], extra[i]);
+		(void)strcat(xvars[i], xval[i]);
+		vp[nv++] = xvars[i];
+	}
+	vp[nv] = NULL;
 	if (fflush(stdout) == EOF || fflush(stderr) == EOF) {
 		(void)snprintf(err, errlen, "flushing output: %s",
 		    strerror(errno));
-		return -1;
+		goto out;
 	}
 	if ((pid = fork()) == -1) {
 		(void)snprintf(err, errlen, "fork: %s", strerror(errno));
-		return -1;
+		goto out;
 	}
 	if (pid == 0)
 		publish_child(hook, argv, vp);
@@ -118,7 +157,7 @@ publish_hook(const char *hook, const char *domain, const char *id,
 		if (w == -1 && errno != EINTR) {
 			(void)snprintf(err, errlen, "waitpid: %s",
 			    strerror(errno));
-			return -1;
+			goto out;
 		}
 		if (clock_ms() >= end) {
 			(void)kill(-pid, SIGKILL);
@@ -128,21 +167,24 @@ publish_hook(const char *hook, const char *domain, const char *id,
 				;
 			(void)snprintf(err, errlen, "killed after %d s",
 			    PUBLISH_HOOK_TIMEOUT_S);
-			return -1;
+			goto out;
 		}
 		(void)nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 },
 		    NULL);
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status))
+		rc = 0;
+	else if (WIFEXITED(status))
 		(void)snprintf(err, errlen, "exited %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		(void)snprintf(err, errlen, "killed by signal %d",
 		    WTERMSIG(status));
 	else
 		(void)snprintf(err, errlen, "ended with status %d", status);
-	return -1;
+ out:
+	for (i = 0; i < PUBLISH_NEXTRA; i++)
+		free(xvars[i]);
+	return rc;
 }
 
 /* Join one TXT rdata's character-strings into out; -1 when malformed. */

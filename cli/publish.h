@@ -20,11 +20,14 @@ struct conf;
 #define PUBLISH_DNS_TIMEOUT_MS	5000	/* one DNS check */
 
 /*
- * Run hook for domain's new id with TXT TTL ttl.  Returns 0 when it
- * exited 0, else -1 with err set ("exited 3", "killed after 120 s", ...).
+ * Run hook for domain's new id with TXT TTL ttl; conf's nsupdate_server,
+ * nsupdate_zone and nsupdate_key, when set, go to the hook as
+ * MTA_STS_NSUPDATE_SERVER, _ZONE and _KEY.  Returns 0 when it exited 0,
+ * else -1 with err set ("exited 3", "killed after 120 s", ...).
  */
 int	publish_hook(const char *hook, const char *domain, const char *id,
-	    unsigned int ttl, char *err, size_t errlen);
+	    unsigned int ttl, const struct conf *conf, char *err,
+	    size_t errlen);
 
 /*
  * Wait at most wait_s seconds (at least one query) for the DNS, through

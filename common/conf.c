@@ -49,6 +49,9 @@ enum conf_key {
 	CONF_KEY_REPORT_GRACE,
 	CONF_KEY_PUBLISH_HOOK,
 	CONF_KEY_PUBLISH_WAIT,
+	CONF_KEY_NSUPDATE_SERVER,
+	CONF_KEY_NSUPDATE_ZONE,
+	CONF_KEY_NSUPDATE_KEY,
 	CONF_KEY__MAX
 };
 
@@ -79,6 +82,9 @@ const char *const conf_keys[CONF_KEY__MAX + 1] = {
 	"report_grace",
 	"publish_hook",
 	"publish_wait",
+	"nsupdate_server",
+	"nsupdate_zone",
+	"nsupdate_key",
 	NULL
 };
 
@@ -117,6 +123,9 @@ static const enum conf_scope conf_key_scope[CONF_KEY__MAX] = {
 	CONF_SCOPE_GLOBAL,	/* report_grace */
 	CONF_SCOPE_GLOBAL,	/* publish_hook */
 	CONF_SCOPE_GLOBAL,	/* publish_wait */
+	CONF_SCOPE_GLOBAL,	/* nsupdate_server */
+	CONF_SCOPE_GLOBAL,	/* nsupdate_zone */
+	CONF_SCOPE_GLOBAL,	/* nsupdate_key */
 };
 
 static const char *const conf_dnssec_names[CONF_DNSSEC__MAX] = {
@@ -264,6 +273,9 @@ conf_free(struct conf *conf)
 	free(conf->state_dir);
 	free(conf->report_dir);
 	free(conf->publish_hook);
+	free(conf->nsupdate_server);
+	free(conf->nsupdate_zone);
+	free(conf->nsupdate_key);
 	for (i = 0; i < conf->ndomains; i++) {
 		free(conf->domains[i].override);
 		free(conf->domains[i].mx_allow);
@@ -403,6 +415,70 @@ conf_resolver(struct conf_parser *p, char *val)
 		if (conf_forwarder(p, toks[i]) == -1)
 			return -1;
 	conf->resolver = CONF_RESOLVER_FORWARD;
+	return 0;
+}
+
+/*
+ * nsupdate_server "ADDR" or "ADDR@PORT", stored as nsupdate(1)'s "ADDR
+ * [PORT]".  Returns 0, or -1 with err set.
+ */
+static int
+conf_nsupdate_server(struct conf_parser *p, const char *val)
+{
+	struct conf	*conf = p->conf;
+	char		 addr[INET6_ADDRSTRLEN], q[CONF_QUOTE_SIZE];
+	char		 out[INET6_ADDRSTRLEN + 8];
+	struct in_addr	 in4;
+	struct in6_addr	 in6;
+	const char	*at;
+	size_t		 alen;
+
+	alen = (at = strchr(val, '@')) != NULL ? (size_t)(at - val) :
+	    strlen(val);
+	if (alen > 0 && alen < sizeof(addr)) {
+		memcpy(addr, val, alen);
+		addr[alen] = '\0';
+	}
+	if (alen == 0 || alen >= sizeof(addr) ||
+	    (inet_pton(AF_INET, addr, &in4) != 1 &&
+	    inet_pton(AF_INET6, addr, &in6) != 1) ||
+	    (at != NULL && !conf_port_ok(at + 1))) {
+		conf_err(p, "invalid nsupdate_server \"%s\" (expected an IP "
+		    "address, optionally @PORT 1..65535)", conf_quote(q, val));
+		return -1;
+	}
+	(void)snprintf(out, sizeof(out), "%s%s%s", addr, at != NULL ? " " :
+	    "", at != NULL ? at + 1 : "");
+	free(conf->nsupdate_server);
+	if ((conf->nsupdate_server = xstrdup(out)) == NULL) {
+		conf_err(p, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* nsupdate_zone: a hostname, stored lower case with no trailing dot. */
+static int
+conf_nsupdate_zone(struct conf_parser *p, const char *val)
+{
+	struct conf	*conf = p->conf;
+	char		 q[CONF_QUOTE_SIZE];
+	size_t		 len = strlen(val);
+
+	if (len > 1 && val[len - 1] == '.')
+		len--;
+	if (len == 0 || len >= HOST_NAME_SIZE || !host_valid(val, len)) {
+		conf_err(p, "invalid nsupdate_zone \"%s\" (expected a domain "
+		    "name)", conf_quote(q, val));
+		return -1;
+	}
+	free(conf->nsupdate_zone);
+	if ((conf->nsupdate_zone = xstrdup(val)) == NULL) {
+		conf_err(p, "out of memory");
+		return -1;
+	}
+	conf->nsupdate_zone[len] = '\0';
+	host_lower(conf->nsupdate_zone);
 	return 0;
 }
 
@@ -719,6 +795,12 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 	case CONF_KEY_PUBLISH_WAIT:
 		return conf_seconds(p, conf_keys[k], val,
 		    CONF_PUBLISH_WAIT_MAX, &conf->publish_wait);
+	case CONF_KEY_NSUPDATE_SERVER:
+		return conf_nsupdate_server(p, val);
+	case CONF_KEY_NSUPDATE_ZONE:
+		return conf_nsupdate_zone(p, val);
+	case CONF_KEY_NSUPDATE_KEY:
+		return conf_set_path(p, val, &conf->nsupdate_key);
 	case CONF_KEY__MAX:
 		break;
 	}

@@ -39,6 +39,9 @@
  *					a new id (none)
  *	publish_wait	global		0..3600 seconds to wait for the DNS
  *					to show a published id (60)
+ *	nsupdate_server	global		ADDR[@PORT] for nsupdate(1) (none)
+ *	nsupdate_zone	global		zone for nsupdate(1) (none)
+ *	nsupdate_key	global		TSIG key file, nsupdate -k (none)
  *
  * Relative paths are taken relative to the directory of the configuration
  * file and stored as given after that join.
@@ -161,6 +164,10 @@ struct conf {
 	/* mta-sts-id: NULL publish_hook means print only. */
 	char			*publish_hook;	/* owned */
 	unsigned long		 publish_wait;	/* seconds */
+	/* --format nsupdate and the nsupdate hook; NULL: not set. */
+	char			*nsupdate_server;	/* "ADDR" or "ADDR PORT" */
+	char			*nsupdate_zone;		/* lower case, no dot */
+	char			*nsupdate_key;		/* key file path */
 };
 
 /*

@@ -10,7 +10,7 @@ trap 'rm -rf "$T"' EXIT
 make -s -C "$TOP" install DESTDIR="$T/d" PREFIX=/opt/mts MANDIR=/opt/mts/man \
     >"$T/log" 2>&1 || fail "make install" "$(tail -3 "$T/log")"
 have=$(cd "$T/d" && find . -type f | sort | tr '\n' ' ')
-want="./opt/mts/bin/mta-sts-id ./opt/mts/bin/mta-sts-tlsrpt-mail ./opt/mts/bin/mta-sts-tlsrpt.cgi ./opt/mts/bin/mta-sts.cgi ./opt/mts/bin/mta-sts.fcgi ./opt/mts/man/man5/mta-sts.conf.5 ./opt/mts/man/man8/mta-sts-id.8 ./opt/mts/man/man8/mta-sts-tlsrpt.8 ./opt/mts/man/man8/mta-sts.cgi.8 "
+want="./opt/mts/bin/mta-sts-id ./opt/mts/bin/mta-sts-tlsrpt-mail ./opt/mts/bin/mta-sts-tlsrpt.cgi ./opt/mts/bin/mta-sts.cgi ./opt/mts/bin/mta-sts.fcgi ./opt/mts/libexec/mta-sts/nsupdate-hook ./opt/mts/man/man5/mta-sts.conf.5 ./opt/mts/man/man8/mta-sts-id.8 ./opt/mts/man/man8/mta-sts-tlsrpt.8 ./opt/mts/man/man8/mta-sts.cgi.8 "
 if [ "$have" = "$want" ]; then
 	pass "make install DESTDIR PREFIX MANDIR: the expected tree"
 else

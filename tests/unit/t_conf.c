@@ -684,7 +684,8 @@ test_api(void)
 	    "cache_size", "cache_dir_max", "domain",
 	    "override", "mx_allow", "report_dir", "report_max_count",
 	    "report_max_bytes", "report_max_size", "report_critical",
-	    "report_grace", "publish_hook", "publish_wait", NULL };
+	    "report_grace", "publish_hook", "publish_wait", "nsupdate_server",
+	    "nsupdate_zone", "nsupdate_key", NULL };
 	const char			*api_text = "mode: none\n"
 	    "domain: b.example\nmode: enforce\noverride: b.txt\n"
 	    "domain: a.example\n";
@@ -1134,6 +1135,31 @@ test_publish_keys(void)
 	t_streq(rc == -1 ? err : "(parsed)", "t.conf:2: \"publish_hook\" is a "
 	    "global setting; move it before the first \"domain:\" line",
 	    "publish_hook: global only");
+
+	rc = conf_parse("/etc/m/t.conf", "nsupdate_server: 2001:db8::1@5353\n"
+	    "nsupdate_zone: Example.COM.\nnsupdate_key: k/tsig.key\n", 87,
+	    &c, err, sizeof(err));
+	if (t_inteq(rc, 0, "nsupdate keys: parse")) {
+		t_ok(strcmp(c->nsupdate_server, "2001:db8::1 5353") == 0 &&
+		    strcmp(c->nsupdate_zone, "example.com") == 0 &&
+		    strcmp(c->nsupdate_key, "/etc/m/k/tsig.key") == 0,
+		    "nsupdate keys: \"ADDR PORT\", zone lower case without "
+		    "the dot, key file relative to the configuration");
+		conf_free(c);
+	}
+	rc = conf_parse("t.conf", "nsupdate_server: ns1.example\n", 29, &c,
+	    err, sizeof(err));
+	t_streq(rc == -1 ? err : "(parsed)", "t.conf:1: invalid "
+	    "nsupdate_server \"ns1.example\" (expected an IP address, "
+	    "optionally @PORT 1..65535)", "nsupdate_server: a name refused");
+	rc = conf_parse("t.conf", "nsupdate_server: 127.0.0.1@0\n", 29, &c,
+	    err, sizeof(err));
+	t_inteq(rc, -1, "nsupdate_server: port 0 refused");
+	rc = conf_parse("t.conf", "nsupdate_zone: a_b..example\n", 28, &c,
+	    err, sizeof(err));
+	t_streq(rc == -1 ? err : "(parsed)", "t.conf:1: invalid nsupdate_zone "
+	    "\"a_b..example\" (expected a domain name)",
+	    "nsupdate_zone: invalid name refused");
 }
 
 /* conf_load_for(): the partial parse once a stamp vouches for the file. */

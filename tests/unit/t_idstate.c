@@ -307,25 +307,44 @@ test_output(void)
 	buf_init(&notes, 4096);
 	(void)idstate_output(IDSTATE_FORMAT_ZONE, "example.com",
 	    "20261122153000", "changed: +mx3.example.com -mx1.example.com",
-	    &out, &notes);
+	    NULL, &out, &notes);
 	t_streq(out.data, "; example.com: changed: +mx3.example.com "
 	    "-mx1.example.com\n_mta-sts.example.com. 300 IN TXT "
 	    "\"v=STSv1; id=20261122153000\"\n", "output: zone");
 	t_inteq((long long)notes.len, 0, "output: zone: no notes");
 	buf_reset(&out);
 	(void)idstate_output(IDSTATE_FORMAT_VALUE, "example.com",
-	    "20261122153000", "unchanged", &out, &notes);
+	    "20261122153000", "unchanged", NULL, &out, &notes);
 	t_streq(out.data, "v=STSv1; id=20261122153000\n",
 	    "output: value: only the value");
 	t_streq(notes.data, "; example.com: unchanged\n",
 	    "output: value: the comment in the notes");
 	buf_reset(&out);
 	(void)idstate_output(IDSTATE_FORMAT_NSUPDATE, "example.com",
-	    "20261122153000", "rotated", &out, &notes);
+	    "20261122153000", "rotated", NULL, &out, &notes);
 	t_streq(out.data, "; example.com: rotated\n"
 	    "update delete _mta-sts.example.com. TXT\n"
 	    "update add _mta-sts.example.com. 300 TXT "
 	    "\"v=STSv1; id=20261122153000\"\nsend\n", "output: nsupdate");
+	buf_reset(&out);
+	(void)idstate_output(IDSTATE_FORMAT_NSUPDATE, "example.com",
+	    "20261122153000", "rotated", &(struct idstate_nsupdate){
+	    "192.0.2.1 5353", "example.com" }, &out, &notes);
+	t_streq(out.data, "; example.com: rotated\n"
+	    "server 192.0.2.1 5353\nzone example.com.\n"
+	    "update delete _mta-sts.example.com. TXT\n"
+	    "update add _mta-sts.example.com. 300 TXT "
+	    "\"v=STSv1; id=20261122153000\"\nsend\n",
+	    "output: nsupdate with server and zone");
+	buf_reset(&out);
+	(void)idstate_output(IDSTATE_FORMAT_NSUPDATE, "example.com",
+	    "20261122153000", "rotated", &(struct idstate_nsupdate){
+	    NULL, "example.com" }, &out, &notes);
+	t_streq(out.data, "; example.com: rotated\nzone example.com.\n"
+	    "update delete _mta-sts.example.com. TXT\n"
+	    "update add _mta-sts.example.com. 300 TXT "
+	    "\"v=STSv1; id=20261122153000\"\nsend\n",
+	    "output: nsupdate with a zone only");
 
 	t_ok(idstate_format_parse("zone", &f) == 0 &&
 	    f == IDSTATE_FORMAT_ZONE, "format_parse: zone");
