@@ -289,8 +289,10 @@ bump_domain(struct bump *b, const char *domain, struct policy *p,
 		prc = bump_publish(b, domain, &cur);
 	if (idstate_describe(why, &cur, why == IDSTATE_UNCHANGED ? &cur.pol :
 	    &next.pol, &comment) == -1 ||
+	    (b->format == IDSTATE_FORMAT_JSON ? idstate_output_json(why ==
+	    IDSTATE_UNCHANGED ? &cur : &next, domain, comment.data, out) :
 	    idstate_output(b->format, domain, id, comment.data, &b->ns, out,
-	    notes) == -1) {
+	    notes)) == -1) {
 		mlog_warnx("%s: out of memory", domain);
 		goto out;
 	}

@@ -90,6 +90,7 @@ enum idstate_format {
 	IDSTATE_FORMAT_ZONE,	/* zone-file line */
 	IDSTATE_FORMAT_VALUE,	/* the TXT value alone */
 	IDSTATE_FORMAT_NSUPDATE,	/* nsupdate(1) script */
+	IDSTATE_FORMAT_JSON,	/* one JSON object per domain, for programs */
 	IDSTATE_FORMAT__MAX
 };
 
@@ -150,7 +151,7 @@ int	idstate_describe(enum idstate_why why, const struct idstate *cur,
 int	idstate_policy_diff(const struct policy *a, const struct policy *b,
 	    struct buf *out);
 
-/* "zone", "value", "nsupdate"; NULL when out of range. */
+/* "zone", "value", "nsupdate", "json"; NULL when out of range. */
 const char *idstate_format_name(enum idstate_format f);
 
 /* Parse a format name.  Returns 0 or -1. */
@@ -173,6 +174,26 @@ int	idstate_output(enum idstate_format f, const char *domain,
 	    const char *id, const char *comment,
 	    const struct idstate_nsupdate *ns, struct buf *out,
 	    struct buf *notes);
+
+/*
+ * The JSON object of format json for domain in state st (no newline):
+ *
+ *	{"domain":"example.com","name":"_mta-sts.example.com","ttl":300,
+ *	"value":"v=STSv1; id=20261122153000","id":"20261122153000",
+ *	"why":"first id","issued":1795361400,"published":1795361402,
+ *	"policy":{"mode":"enforce","max_age":604800,"mx":["mx1.example.com"]}}
+ *
+ * on one line; "published" is null when no hook publishes, false while
+ * the id is not published.  Returns 0 or -1 (no memory, st invalid).
+ */
+int	idstate_output_json(const struct idstate *st, const char *domain,
+	    const char *comment, struct buf *out);
+
+/* What goes around the objects of format json: before, between, after. */
+#define IDSTATE_JSON_OPEN	"{\"records\":[\n"
+#define IDSTATE_JSON_SEP	",\n"
+#define IDSTATE_JSON_CLOSE	"\n]}\n"
+#define IDSTATE_JSON_EMPTY	"{\"records\":[]}\n"
 
 /*
  * Append the state file text for domain to out.  Returns 0, or -1 when st

@@ -49,14 +49,16 @@ struct run {
 	struct fetch_opts	 fopts;
 	struct fetch_connect_to	 ct[FETCH_CONNECT_TO_MAX];
 	int			 report_days;	/* --days: TLS-RPT window */
+	size_t			 njson;		/* --format json: objects out */
 };
 
 static int		check_mode;	/* --check: usage errors exit 3 */
 
 static const char	usage_text[] =
-    "usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]\n"
-    "\t[--no-verify] [--publish-hook PROGRAM | --no-publish] [--ca-file FILE]\n"
-    "\t[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all\n";
+    "usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate|json]\n"
+    "\t[--rotate] [--no-verify] [--publish-hook PROGRAM | --no-publish]\n"
+    "\t[--ca-file FILE] [--connect-to HOST1:PORT1:HOST2:PORT2]\n"
+    "\tDOMAIN ... | --all\n";
 static const char	check_usage_text[] =
     "usage: mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]\n"
     "\t[--days N] [--timeout SECONDS] [--ca-file FILE]\n"
@@ -218,7 +220,10 @@ run_domain(struct run *run, const char *domain)
 	if ((rc = render_policy(run, domain, &p)) == EXIT_OK &&
 	    ((rc = bump_domain(&run->bump, domain, &p, &out, &notes)) ==
 	    EXIT_OK || rc == EXIT_PUBLISH) &&
-	    (put(stderr, &notes) == -1 || put(stdout, &out) == -1)) {
+	    (put(stderr, &notes) == -1 || (run->bump.format ==
+	    IDSTATE_FORMAT_JSON && fputs(run->njson++ == 0 ?
+	    IDSTATE_JSON_OPEN : IDSTATE_JSON_SEP, stdout) == EOF) ||
+	    put(stdout, &out) == -1)) {
 		mlog_warn("%s: writing the output", domain);
 		rc = EXIT_ERROR;
 	}
@@ -519,6 +524,14 @@ main(int argc, char *argv[])
 		if ((drc = run_domain(&run, domains[i])) != EXIT_OK &&
 		    rc == EXIT_OK)
 			rc = drc;
+	/* One JSON document for the run, even when every domain failed. */
+	if (run.bump.format == IDSTATE_FORMAT_JSON &&
+	    (fputs(run.njson > 0 ? IDSTATE_JSON_CLOSE : IDSTATE_JSON_EMPTY,
+	    stdout) == EOF || fflush(stdout) == EOF)) {
+		mlog_warn("standard output");
+		if (rc == EXIT_OK)
+			rc = EXIT_ERROR;
+	}
  out:
 	bump_finish(&run.bump);
 	free(domains);

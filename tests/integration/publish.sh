@@ -232,4 +232,22 @@ if [ "$rc1" = 2 ] && [ "$rc" = 2 ]; then
 else
 	fail "usage: relative hook path, --publish-hook with --no-publish: exit 2" "$rc1 $rc"
 fi
+# --- 11. --format json: one document, exact bytes -------------------------
+# Repair the state first (the last run left "published no").
+run_id secure.example
+idj=$(state_field id)
+issued=$(state_field issued)
+pub=$(state_field published)
+"$ID" -c "$T/id.conf" --no-verify --format json secure.example nomx.example >"$T/json" 2>"$T/json.err"
+rc=$?
+printf '{"records":[\n{"domain":"secure.example","name":"_mta-sts.secure.example","ttl":300,"value":"v=STSv1; id=%s","id":"%s","why":"unchanged","issued":%s,"published":%s,"policy":{"mode":"enforce","max_age":86400,"mx":["mx1.secure.example","mx2.secure.example","zz.secure.example"]}}\n]}\n' \
+    "$idj" "$idj" "$issued" "$pub" >"$T/json.want"
+if [ "$rc" = 3 ]; then
+	same_bytes "--format json: the record and state of the domain that worked, one document" "$T/json" "$T/json.want"
+else
+	fail "--format json: exit 3 (nomx.example is not listed)" "rc $rc: $(cat "$T/json.err")"
+fi
+"$ID" -c "$T/id.conf" --no-verify --format json nomx.example >"$T/json" 2>/dev/null
+printf '{"records":[]}\n' >"$T/json.want"
+same_bytes "--format json: every domain failed: an empty list" "$T/json" "$T/json.want"
 exit 0

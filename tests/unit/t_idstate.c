@@ -346,6 +346,46 @@ test_output(void)
 	    "\"v=STSv1; id=20261122153000\"\nsend\n",
 	    "output: nsupdate with a zone only");
 
+	/* json: exact bytes, the three "published" forms, escaping. */
+	{
+		struct idstate	 st;
+
+		idstate_init(&st);
+		mkpolicy(&st.pol, POLICY_MODE_ENFORCE, 604800,
+		    "mx2.example.com", "*.backup.example.com", NULL);
+		(void)snprintf(st.id, sizeof(st.id), "20261122153000");
+		st.issued = 1795361400;
+		st.published = 1795361402;
+		buf_reset(&out);
+		(void)idstate_output_json(&st, "example.com", "first id",
+		    &out);
+		t_streq(out.data, "{\"domain\":\"example.com\",\"name\":"
+		    "\"_mta-sts.example.com\",\"ttl\":300,\"value\":"
+		    "\"v=STSv1; id=20261122153000\",\"id\":\"20261122153000\","
+		    "\"why\":\"first id\",\"issued\":1795361400,\"published\":"
+		    "1795361402,\"policy\":{\"mode\":\"enforce\",\"max_age\":"
+		    "604800,\"mx\":[\"*.backup.example.com\","
+		    "\"mx2.example.com\"]}}", "output: json");
+		st.published = IDSTATE_PUB_PENDING;
+		buf_reset(&out);
+		(void)idstate_output_json(&st, "example.com", "a \"q\" \\\n",
+		    &out);
+		t_ok(strstr(out.data, "\"why\":\"a \\\"q\\\" \\\\\\u000a\","
+		    "\"issued\":1795361400,\"published\":false,") != NULL,
+		    "output: json: escapes, published false");
+		st.published = IDSTATE_PUB_UNTRACKED;
+		policy_clear(&st.pol);
+		st.pol.mode = POLICY_MODE_NONE;
+		st.pol.max_age = 86400;
+		buf_reset(&out);
+		(void)idstate_output_json(&st, "example.com", "unchanged",
+		    &out);
+		t_ok(strstr(out.data, "\"published\":null,\"policy\":{"
+		    "\"mode\":\"none\",\"max_age\":86400,\"mx\":[]}}") !=
+		    NULL, "output: json: published null, no mx");
+		idstate_clear(&st);
+	}
+
 	t_ok(idstate_format_parse("zone", &f) == 0 &&
 	    f == IDSTATE_FORMAT_ZONE, "format_parse: zone");
 	t_ok(idstate_format_parse("value", &f) == 0 &&
