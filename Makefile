@@ -5,6 +5,7 @@
 #   make static     fully static binaries in static/ (for shared hosting)
 #   make install / uninstall   honour DESTDIR PREFIX BINDIR MANDIR SYSCONFDIR
 #                   LIBEXECDIR (the publish hooks of mta-sts-id)
+#                   SYSTEMDUNITDIR (mta-sts-id.service and .timer)
 #   make fuzz       run every libFuzzer harness FUZZ_SECONDS (60) each
 #   make clean
 
@@ -13,6 +14,7 @@ BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= $(PREFIX)/etc
 LIBEXECDIR	?= $(PREFIX)/libexec
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
 LOCALSTATEDIR	?= /var/lib
 FUZZ_SECONDS	?= 60
 INSTALL		?= install
@@ -201,6 +203,12 @@ install: all
 	    tlsrpt/mta-sts-tlsrpt.8 $(DESTDIR)$(MANDIR)/man8
 	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/mta-sts
 	$(INSTALL) -m 755 cli/hooks/nsupdate-hook $(DESTDIR)$(LIBEXECDIR)/mta-sts
+	$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    cli/systemd/mta-sts-id.service.in \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/mta-sts-id.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/mta-sts-id.service
+	$(INSTALL) -m 644 cli/systemd/mta-sts-id.timer $(DESTDIR)$(SYSTEMDUNITDIR)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mta-sts.fcgi $(DESTDIR)$(BINDIR)/mta-sts.cgi \
@@ -211,7 +219,9 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/mta-sts.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man8/mta-sts.cgi.8 \
 	    $(DESTDIR)$(MANDIR)/man8/mta-sts-id.8 \
-	    $(DESTDIR)$(LIBEXECDIR)/mta-sts/nsupdate-hook
+	    $(DESTDIR)$(LIBEXECDIR)/mta-sts/nsupdate-hook \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/mta-sts-id.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/mta-sts-id.timer
 
 fuzz:
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)

@@ -2,6 +2,7 @@
  * bump: one domain's run of mta-sts-id once its policy is known (see
  * bump.h): lock, state, decision, publish before bump, save, output.
  */
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ bump_init(struct bump *b, const char *state_dir,
 	b->verify = 1;
 	b->lockfd = -1;
 	b->lockrc = EXIT_OK;
+	b->refresh = IDSTATE_REFRESH_AGE;
 }
 
 void
@@ -250,7 +252,7 @@ bump_domain(struct bump *b, const char *domain, struct policy *p,
 	}
 	now = (int64_t)time(NULL);
 	why = idstate_decide(lrc == IDSTATE_LOAD_OK ? &cur : NULL, p, now,
-	    b->rotate);
+	    b->rotate, b->refresh);
 	id = cur.id;
 	if (why != IDSTATE_UNCHANGED) {
 		if (idstate_id_next(now, lrc == IDSTATE_LOAD_OK ? cur.id :
@@ -287,8 +289,11 @@ bump_domain(struct bump *b, const char *domain, struct policy *p,
 		prc = bump_publish(b, domain, &next);
 	else if (b->track && cur.published == IDSTATE_PUB_PENDING)
 		prc = bump_publish(b, domain, &cur);
-	if (idstate_describe(why, &cur, why == IDSTATE_UNCHANGED ? &cur.pol :
-	    &next.pol, &comment) == -1 ||
+	if ((why == IDSTATE_REFRESH && b->refresh != IDSTATE_REFRESH_AGE ?
+	    buf_printf(&comment, "refresh (id older than %" PRId64 " "
+	    "seconds)", b->refresh) :
+	    idstate_describe(why, &cur, why == IDSTATE_UNCHANGED ? &cur.pol :
+	    &next.pol, &comment)) == -1 ||
 	    (b->format == IDSTATE_FORMAT_JSON ? idstate_output_json(why ==
 	    IDSTATE_UNCHANGED ? &cur : &next, domain, comment.data, out) :
 	    idstate_output(b->format, domain, id, comment.data, &b->ns, out,

@@ -47,6 +47,7 @@ struct bump {
 	const struct conf	*conf;		/* borrowed */
 	unsigned long		 publish_wait;	/* seconds */
 	struct idstate_nsupdate	 ns;		/* borrowed strings */
+	int64_t			 refresh;	/* seconds; 0: off */
 };
 
 /* Defaults: zone format, verify, no lock yet. */

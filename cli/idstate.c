@@ -134,7 +134,7 @@ idstate_id_greater(const char *a, const char *b)
 
 enum idstate_why
 idstate_decide(const struct idstate *cur, const struct policy *p,
-    int64_t now, int rotate)
+    int64_t now, int rotate, int64_t refresh)
 {
 	if (cur == NULL)
 		return IDSTATE_FIRST;
@@ -142,7 +142,7 @@ idstate_decide(const struct idstate *cur, const struct policy *p,
 		return IDSTATE_CHANGED;
 	if (rotate)
 		return IDSTATE_ROTATED;
-	if (now - cur->issued > IDSTATE_REFRESH_AGE)
+	if (refresh > 0 && now - cur->issued > refresh)
 		return IDSTATE_REFRESH;
 	return IDSTATE_UNCHANGED;
 }

@@ -56,7 +56,7 @@ struct buf;
 #define IDSTATE_ID_MAX		32	/* RFC 8461 section 3.1 */
 #define IDSTATE_ID_SIZE		(IDSTATE_ID_MAX + 1)
 #define IDSTATE_STAMP_LEN	14	/* YYYYMMDDHHMMSS */
-#define IDSTATE_REFRESH_AGE	86400	/* an id older than this is replaced */
+#define IDSTATE_REFRESH_AGE	86400	/* default: an id older is replaced */
 #define IDSTATE_FILE_MAX	(POLICY_MAX_SIZE + 4096)
 #define IDSTATE_TXT_TTL		300	/* TTL of the TXT record we print */
 #define IDSTATE_LOCK_NAME	"mta-sts-id.lock"
@@ -81,7 +81,7 @@ enum idstate_why {
 	IDSTATE_FIRST,		/* no state yet */
 	IDSTATE_CHANGED,	/* the policy differs from the stored one */
 	IDSTATE_ROTATED,	/* --rotate */
-	IDSTATE_REFRESH,	/* the id is older than IDSTATE_REFRESH_AGE */
+	IDSTATE_REFRESH,	/* the id is older than the refresh age */
 	IDSTATE_UNCHANGED,	/* keep the id */
 	IDSTATE__MAX
 };
@@ -127,11 +127,11 @@ int	idstate_id_greater(const char *a, const char *b);
 /*
  * What to do for a domain whose current state is cur (NULL: none) and
  * whose policy is now p (normalised): the first reason in enum order that
- * applies.  An id issued in the future (the clock went back) is not
- * refreshed.
+ * applies.  An id older than refresh seconds is refreshed (0: never);
+ * an id issued in the future (the clock went back) is not.
  */
 enum idstate_why idstate_decide(const struct idstate *cur,
-	    const struct policy *p, int64_t now, int rotate);
+	    const struct policy *p, int64_t now, int rotate, int64_t refresh);
 
 /*
  * Append the short reason to out, without the domain, e.g. "unchanged",

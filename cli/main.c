@@ -479,6 +479,7 @@ main(int argc, char *argv[])
 	run.bump.publish_wait = run.conf->publish_wait;
 	run.bump.ns.server = run.conf->nsupdate_server;
 	run.bump.ns.zone = run.conf->nsupdate_zone;
+	run.bump.refresh = (int64_t)run.conf->refresh;
 	run.bump.hook = hookflag != NULL ? hookflag : run.conf->publish_hook;
 	run.bump.track = run.bump.hook != NULL;
 	if (nopublish)

@@ -52,6 +52,7 @@ enum conf_key {
 	CONF_KEY_NSUPDATE_SERVER,
 	CONF_KEY_NSUPDATE_ZONE,
 	CONF_KEY_NSUPDATE_KEY,
+	CONF_KEY_REFRESH,
 	CONF_KEY__MAX
 };
 
@@ -85,6 +86,7 @@ const char *const conf_keys[CONF_KEY__MAX + 1] = {
 	"nsupdate_server",
 	"nsupdate_zone",
 	"nsupdate_key",
+	"refresh",
 	NULL
 };
 
@@ -126,6 +128,7 @@ static const enum conf_scope conf_key_scope[CONF_KEY__MAX] = {
 	CONF_SCOPE_GLOBAL,	/* nsupdate_server */
 	CONF_SCOPE_GLOBAL,	/* nsupdate_zone */
 	CONF_SCOPE_GLOBAL,	/* nsupdate_key */
+	CONF_SCOPE_GLOBAL,	/* refresh */
 };
 
 static const char *const conf_dnssec_names[CONF_DNSSEC__MAX] = {
@@ -250,6 +253,7 @@ conf_new(void)
 	conf->report_grace = CONF_REPORT_GRACE_DEFAULT;
 	conf->publish_hook = NULL;
 	conf->publish_wait = CONF_PUBLISH_WAIT_DEFAULT;
+	conf->refresh = CONF_REFRESH_DEFAULT;
 	if ((conf->state_dir = xstrdup(CONF_STATE_DIR)) == NULL) {
 		free(conf);
 		return NULL;
@@ -623,6 +627,43 @@ conf_seconds(struct conf_parser *p, const char *key, const char *val,
 	return 0;
 }
 
+/*
+ * refresh: "off" (0), or a duration N[s|m|h|d] of CONF_REFRESH_MIN to
+ * CONF_REFRESH_MAX seconds.
+ */
+static int
+conf_refresh(struct conf_parser *p, const char *val)
+{
+	static const struct {
+		char		 c;
+		unsigned long	 mul;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	char		 q[CONF_QUOTE_SIZE];
+	uint64_t	 n;
+	size_t		 len = strlen(val), i;
+	unsigned long	 mul = 1;
+
+	if (strcmp(val, "off") == 0) {
+		p->conf->refresh = 0;
+		return 0;
+	}
+	for (i = 0; len > 1 && i < sizeof(units) / sizeof(units[0]); i++)
+		if (val[len - 1] == units[i].c) {
+			mul = units[i].mul;
+			len--;
+			break;
+		}
+	if (len > 10 || num_parse(val, len, 1, CONF_REFRESH_MAX, 0, &n) == -1 ||
+	    n * mul < CONF_REFRESH_MIN || n * mul > CONF_REFRESH_MAX) {
+		conf_err(p, "invalid refresh \"%s\" (expected off, or %lu "
+		    "seconds to %lu days, for example 24h)", conf_quote(q, val),
+		    CONF_REFRESH_MIN, CONF_REFRESH_MAX / 86400);
+		return -1;
+	}
+	p->conf->refresh = (unsigned long)(n * mul);
+	return 0;
+}
+
 /* A count, min..max, for the key named key. */
 static int
 conf_count(struct conf_parser *p, const char *key, const char *val,
@@ -801,6 +842,8 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 		return conf_nsupdate_zone(p, val);
 	case CONF_KEY_NSUPDATE_KEY:
 		return conf_set_path(p, val, &conf->nsupdate_key);
+	case CONF_KEY_REFRESH:
+		return conf_refresh(p, val);
 	case CONF_KEY__MAX:
 		break;
 	}

@@ -42,6 +42,8 @@
  *	nsupdate_server	global		ADDR[@PORT] for nsupdate(1) (none)
  *	nsupdate_zone	global		zone for nsupdate(1) (none)
  *	nsupdate_key	global		TSIG key file, nsupdate -k (none)
+ *	refresh		global		off | 60s..366d: mta-sts-id issues
+ *					a new id when the id is older (24h)
  *
  * Relative paths are taken relative to the directory of the configuration
  * file and stored as given after that join.
@@ -97,6 +99,9 @@
 #define CONF_REPORT_GRACE_DEFAULT	259200UL
 #define CONF_PUBLISH_WAIT_DEFAULT	60UL
 #define CONF_PUBLISH_WAIT_MAX		3600UL
+#define CONF_REFRESH_DEFAULT		86400UL
+#define CONF_REFRESH_MIN		60UL
+#define CONF_REFRESH_MAX		(366UL * 86400)
 
 enum conf_dnssec {
 	CONF_DNSSEC_REQUIRE,
@@ -168,6 +173,7 @@ struct conf {
 	char			*nsupdate_server;	/* "ADDR" or "ADDR PORT" */
 	char			*nsupdate_zone;		/* lower case, no dot */
 	char			*nsupdate_key;		/* key file path */
+	unsigned long		 refresh;	/* seconds; 0: off */
 };
 
 /*

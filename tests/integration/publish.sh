@@ -232,6 +232,50 @@ if [ "$rc1" = 2 ] && [ "$rc" = 2 ]; then
 else
 	fail "usage: relative hook path, --publish-hook with --no-publish: exit 2" "$rc1 $rc"
 fi
+# --- 12 (below). refresh, with a fake clock from outside (faketime) -------
+refresh_tests() {
+	if ! command -v faketime >/dev/null; then
+		fail "faketime present (tests/deps.sh installs faketime)"
+		return
+	fi
+	local before after
+	sed 's/^publish_wait: 4$/publish_wait: 4\nrefresh: off/' "$T/id.conf" >"$T/off.conf"
+	sed 's/^publish_wait: 4$/publish_wait: 4\nrefresh: 1h/' "$T/id.conf" >"$T/hour.conf"
+	before=$(state_field id)
+	faketime -f '+5d' "$ID" -c "$T/off.conf" --no-verify secure.example >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" = 0 ] && [ "$(state_field id)" = "$before" ] &&
+	    grep -qx "; secure.example: unchanged" "$T/out"; then
+		pass "refresh: off: an id 5 days old is kept"
+	else
+		fail "refresh: off: an id 5 days old is kept" "rc $rc: $(cat "$T/out" "$T/err")"
+	fi
+	faketime -f '+2h' "$ID" -c "$T/hour.conf" --no-verify secure.example >"$T/out" 2>"$T/err"
+	rc=$?
+	after=$(state_field id)
+	if [ "$rc" = 0 ] && [ "$after" != "$before" ] &&
+	    grep -qx "; secure.example: refresh (id older than 3600 seconds)" "$T/out" &&
+	    [ "$(stsrecords)" = "\"v=STSv1; id=$after\"" ]; then
+		pass "refresh: 1h: an id 2 hours old is replaced and published"
+	else
+		fail "refresh: 1h: an id 2 hours old is replaced and published" "rc $rc: $(cat "$T/out" "$T/err")"
+	fi
+	before=$after
+	faketime -f '+25h' "$ID" -c "$T/id.conf" --no-verify secure.example >"$T/out" 2>"$T/err"
+	rc1=$?
+	faketime -f '+27h' "$ID" -c "$T/id.conf" --no-verify secure.example >"$T/out2" 2>"$T/err2"
+	rc=$?
+	after=$(state_field id)
+	if [ "$rc1" = 0 ] && grep -qx "; secure.example: unchanged" "$T/out" &&
+	    [ "$rc" = 0 ] && [ "$after" != "$before" ] &&
+	    grep -qx "; secure.example: daily refresh (id older than 24 hours)" "$T/out2" &&
+	    [ "$(stsrecords)" = "\"v=STSv1; id=$after\"" ]; then
+		pass "refresh: default 24h: kept at 23 h, replaced and published at 25 h"
+	else
+		fail "refresh: default 24h: kept at 23 h, replaced and published at 25 h" "$rc1 $rc: $(cat "$T/out" "$T/out2" "$T/err2")"
+	fi
+}
+
 # --- 11. --format json: one document, exact bytes -------------------------
 # Repair the state first (the last run left "published no").
 run_id secure.example
@@ -250,4 +294,7 @@ fi
 "$ID" -c "$T/id.conf" --no-verify --format json nomx.example >"$T/json" 2>/dev/null
 printf '{"records":[]}\n' >"$T/json.want"
 same_bytes "--format json: every domain failed: an empty list" "$T/json" "$T/json.want"
+
+# Last: the fake clock leaves ids issued in the future.
+refresh_tests
 exit 0

@@ -685,7 +685,7 @@ test_api(void)
 	    "override", "mx_allow", "report_dir", "report_max_count",
 	    "report_max_bytes", "report_max_size", "report_critical",
 	    "report_grace", "publish_hook", "publish_wait", "nsupdate_server",
-	    "nsupdate_zone", "nsupdate_key", NULL };
+	    "nsupdate_zone", "nsupdate_key", "refresh", NULL };
 	const char			*api_text = "mode: none\n"
 	    "domain: b.example\nmode: enforce\noverride: b.txt\n"
 	    "domain: a.example\n";
@@ -1160,6 +1160,42 @@ test_publish_keys(void)
 	t_streq(rc == -1 ? err : "(parsed)", "t.conf:1: invalid nsupdate_zone "
 	    "\"a_b..example\" (expected a domain name)",
 	    "nsupdate_zone: invalid name refused");
+
+	{
+		static const struct {
+			const char	*text;
+			long long	 want;	/* -1: refused */
+		} r[] = {
+			{ "", 86400 }, { "refresh: off\n", 0 },
+			{ "refresh: 24h\n", 86400 }, { "refresh: 2d\n", 172800 },
+			{ "refresh: 90m\n", 5400 }, { "refresh: 60\n", 60 },
+			{ "refresh: 366d\n", 31622400 }, { "refresh: 59s\n", -1 },
+			{ "refresh: 367d\n", -1 }, { "refresh: 0\n", -1 },
+			{ "refresh: h\n", -1 }, { "refresh: 1w\n", -1 },
+			{ "refresh: Off\n", -1 },
+		};
+		size_t	 i;
+
+		for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+			rc = conf_parse("t.conf", r[i].text, strlen(r[i].text),
+			    &c, err, sizeof(err));
+			if (r[i].want == -1) {
+				t_ok(rc == -1 && strstr(err, "invalid refresh") !=
+				    NULL, "refresh row %zu: refused", i);
+				continue;
+			}
+			if (t_inteq(rc, 0, "refresh row %zu: parses", i)) {
+				t_inteq((long long)c->refresh, r[i].want,
+				    "refresh row %zu: seconds", i);
+				conf_free(c);
+			}
+		}
+		rc = conf_parse("t.conf", "refresh: 1w\n", 12, &c, err,
+		    sizeof(err));
+		t_streq(rc == -1 ? err : "(parsed)", "t.conf:1: invalid refresh "
+		    "\"1w\" (expected off, or 60 seconds to 366 days, for "
+		    "example 24h)", "refresh: the message");
+	}
 }
 
 /* conf_load_for(): the partial parse once a stamp vouches for the file. */

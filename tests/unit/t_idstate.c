@@ -210,30 +210,40 @@ test_decide(void)
 	mkpolicy(&age, POLICY_MODE_ENFORCE, 604800, "mx1.example.com",
 	    "mx2.example.com", NULL);
 
-	t_inteq(idstate_decide(NULL, &same, T0, 0), IDSTATE_FIRST,
+	t_inteq(idstate_decide(NULL, &same, T0, 0, 86400), IDSTATE_FIRST,
 	    "decide: no state: first id");
-	t_inteq(idstate_decide(NULL, &same, T0, 1), IDSTATE_FIRST,
+	t_inteq(idstate_decide(NULL, &same, T0, 1, 86400), IDSTATE_FIRST,
 	    "decide: no state with rotate: first id");
-	t_inteq(idstate_decide(&cur, &same, T0 + 60, 0), IDSTATE_UNCHANGED,
+	t_inteq(idstate_decide(&cur, &same, T0 + 60, 0, 86400),
+	    IDSTATE_UNCHANGED,
 	    "decide: same policy (other order, case, duplicates): unchanged");
-	t_inteq(idstate_decide(&cur, &other, T0 + 60, 0), IDSTATE_CHANGED,
+	t_inteq(idstate_decide(&cur, &other, T0 + 60, 0, 86400), IDSTATE_CHANGED,
 	    "decide: mx changed");
-	t_inteq(idstate_decide(&cur, &mode, T0 + 60, 0), IDSTATE_CHANGED,
+	t_inteq(idstate_decide(&cur, &mode, T0 + 60, 0, 86400), IDSTATE_CHANGED,
 	    "decide: mode changed");
-	t_inteq(idstate_decide(&cur, &age, T0 + 60, 0), IDSTATE_CHANGED,
+	t_inteq(idstate_decide(&cur, &age, T0 + 60, 0, 86400), IDSTATE_CHANGED,
 	    "decide: max_age changed");
-	t_inteq(idstate_decide(&cur, &other, T0 + 60, 1), IDSTATE_CHANGED,
+	t_inteq(idstate_decide(&cur, &other, T0 + 60, 1, 86400), IDSTATE_CHANGED,
 	    "decide: changed wins over rotate");
-	t_inteq(idstate_decide(&cur, &same, T0 + 60, 1), IDSTATE_ROTATED,
+	t_inteq(idstate_decide(&cur, &same, T0 + 60, 1, 86400), IDSTATE_ROTATED,
 	    "decide: rotate");
-	t_inteq(idstate_decide(&cur, &same, T0 + 86400, 0), IDSTATE_UNCHANGED,
+	t_inteq(idstate_decide(&cur, &same, T0 + 86400, 0, 86400),
+	    IDSTATE_UNCHANGED,
 	    "decide: exactly 24 hours old: unchanged");
-	t_inteq(idstate_decide(&cur, &same, T0 + 86401, 0), IDSTATE_REFRESH,
+	t_inteq(idstate_decide(&cur, &same, T0 + 86401, 0, 86400),
+	    IDSTATE_REFRESH,
 	    "decide: older than 24 hours: daily refresh");
-	t_inteq(idstate_decide(&cur, &same, T0 + 86401, 1), IDSTATE_ROTATED,
+	t_inteq(idstate_decide(&cur, &same, T0 + 86401, 1, 86400),
+	    IDSTATE_ROTATED,
 	    "decide: rotate wins over refresh");
-	t_inteq(idstate_decide(&cur, &same, T0 - 86401 * 3, 0),
+	t_inteq(idstate_decide(&cur, &same, T0 - 86401 * 3, 0, 86400),
 	    IDSTATE_UNCHANGED, "decide: issued in the future: unchanged");
+	t_inteq(idstate_decide(&cur, &same, T0 + 86400 * 400, 0, 0),
+	    IDSTATE_UNCHANGED, "decide: refresh off: an old id is kept");
+	t_inteq(idstate_decide(&cur, &same, T0 + 3601, 0, 3600),
+	    IDSTATE_REFRESH, "decide: refresh 1h: older than an hour");
+	t_inteq(idstate_decide(&cur, &other, T0 + 60, 0, 0),
+	    IDSTATE_CHANGED, "decide: refresh off: a change still bumps");
 	policy_clear(&same);
 	policy_clear(&other);
 	policy_clear(&mode);
