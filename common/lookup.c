@@ -652,6 +652,15 @@ lookup_shared(struct lookup *lk, const char *host, const char *domain,
 	for (f = lk->flights; f != NULL; f = f->next)
 		if (strcmp(f->domain, domain) == 0)
 			break;
+	if (f != NULL && stale) {
+		/*
+		 * Its refresh is already running and has had a request wait
+		 * for it: the stale policy at once.
+		 */
+		(void)pthread_mutex_unlock(&lk->mu);
+		answer_policy(e, pol, host, domain, 1, res);
+		return;
+	}
 	if (f == NULL && (lk->running >= lk->conf->max_lookups ||
 	    (f = flight_start(lk, domain, pol, optin, listed, e)) == NULL)) {
 		(void)pthread_mutex_unlock(&lk->mu);

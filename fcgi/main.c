@@ -67,9 +67,6 @@ struct worker {
 	int			 done;	/* __atomic */
 };
 
-/* One accept at a time: no thundering herd on the listening socket. */
-static pthread_mutex_t	accept_mu = PTHREAD_MUTEX_INITIALIZER;
-
 /*
  * A worker thread: accept a request, answer it, repeat.  A request that
  * waits for the DNS holds only its own thread (lookup.h bounds how many
@@ -85,19 +82,17 @@ worker_main(void *arg)
 	FCGX_Request		 fr;
 	const char		*bytes;
 	size_t			 len;
-	int			 rc;
 
 	buf_init(&out, RESPONSE_MAX_SIZE);
 	if (FCGX_InitRequest(&fr, 0, 0) != 0) {
 		mlog_warnx("cannot initialise a FastCGI request");
 		goto out;
 	}
-	for (;;) {
-		(void)pthread_mutex_lock(&accept_mu);
-		rc = FCGX_Accept_r(&fr);
-		(void)pthread_mutex_unlock(&accept_mu);
-		if (rc < 0)
-			break;
+	/*
+	 * Every worker waits in accept() itself: the kernel hands each
+	 * connection to exactly one of them (no lock, no extra wake-up).
+	 */
+	while (FCGX_Accept_r(&fr) >= 0) {
 		mlog_set_writer(fcgi_log, fr.err);
 		vars.envp = fr.envp;
 		request_from_vars(&req, fcgi_get, &vars);

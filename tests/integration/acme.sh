@@ -167,13 +167,19 @@ validations() {
 
 # issue NAME WEBROOT CERTNAME: certbot certonly --webroot.
 issue() {
-	local name=$1 n
+	local name=$1 n i
 	n=$(validations)
 	if certbot_run certonly --webroot -w "$2" --cert-name "$3" -d "$WEB_HOST" &&
-	    [ -s "$LE/config/live/$3/fullchain.pem" ] && [ "$(validations)" -gt "$n" ]; then
+	    [ -s "$LE/config/live/$3/fullchain.pem" ] &&
+	    for i in $(seq 1 20); do
+		# pebble's log line may land a moment after certbot ends
+		[ "$(validations)" -gt "$n" ] && break
+		sleep 0.1
+	    done && [ "$(validations)" -gt "$n" ]; then
 		pass "$name: certbot certonly --webroot: issued, pebble validated over HTTP"
 	else
-		fail "$name: certbot certonly --webroot: issued, pebble validated over HTTP" "$(certbot_describe)"
+		fail "$name: certbot certonly --webroot: issued, pebble validated over HTTP" \
+		    "validations in pebble's log: $n before, $(validations) after" "$(certbot_describe)"
 		return 1
 	fi
 }
