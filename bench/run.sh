@@ -1,8 +1,12 @@
 #!/bin/bash
-# bench/run.sh: the mta-sts-cgi benchmark suite (issue 5).  See bench/README.md.
+# bench/run.sh: the mta-sts-cgi benchmark suite (issues 5 and 11).  See
+# bench/README.md.
 #
 #   bench/run.sh [PART...]        PART: fcgi cgi scale stability callgrind
-#                                 (default: all five, in that order)
+#                                 attack flood outage timing
+#                                 (default: the first five, in that order;
+#                                 bench/attack.sh runs fcgi attack flood
+#                                 outage timing)
 #
 # Run as root on Debian 12 from a checkout.  It installs what it needs
 # (tests/deps.sh for the build and the DNS lab, BENCH_PACKAGES below for
@@ -16,8 +20,12 @@
 # NDOM=10000 (domains of the scale test), STAB_REQS=1000000,
 # CG_N=1000 (requests per callgrind measurement), BENCH_USER=www-data
 # (the servers and CGIs run as this user), BENCH_PORT=18480 (nginx ports
-# BENCH_PORT..+3), KEEP=1 (keep the temporary directory), BENCH_NO_MAKE=1
-# (use the binaries as they are).
+# BENCH_PORT..+6), KEEP=1 (keep the temporary directory), BENCH_NO_MAKE=1
+# (use the binaries as they are); for issue 11's parts: ATTACK_C=16
+# (concurrent attack connections), ATTACK_DELAY_MS=50 (pause of each
+# attack connection between an answer and its next request), FLOOD_N=100000
+# (distinct random Hosts of the flood part), OUTAGE_N=4 (requests during
+# the DNS outage).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +40,10 @@ BENCH_USER=${BENCH_USER:-www-data}
 BENCH_PORT=${BENCH_PORT:-18480}
 LAB_PORT=${LAB_PORT:-15393}
 LAB_DEADPORT=${LAB_DEADPORT:-15394}
+ATTACK_C=${ATTACK_C:-16}
+ATTACK_DELAY_MS=${ATTACK_DELAY_MS:-50}
+FLOOD_N=${FLOOD_N:-100000}
+OUTAGE_N=${OUTAGE_N:-4}
 PARTS=${*:-fcgi cgi scale stability callgrind}
 
 # What the benchmark itself needs besides tests/deps.sh's build and lab
@@ -49,8 +61,8 @@ URLPATH=/.well-known/mta-sts.txt
 
 for p in $PARTS; do
 	case $p in
-	fcgi|cgi|scale|stability|callgrind) ;;
-	*) echo "usage: bench/run.sh [fcgi|cgi|scale|stability|callgrind]..." >&2
+	fcgi|cgi|scale|stability|callgrind|attack|flood|outage|timing) ;;
+	*) echo "usage: bench/run.sh [fcgi|cgi|scale|stability|callgrind|attack|flood|outage|timing]..." >&2
 	   exit 2 ;;
 	esac
 done
@@ -253,6 +265,15 @@ conf big "$T/c-big" "$NDOM"        # warm cache_dir, NDOM + 1 domains
 conf cold "$T/c-cold"              # emptied before every exec
 conf bigdisk "$T/c-bigdisk" "$NDOM"  # FastCGI, NDOM entries on disk
 conf bigdns "" "$NDOM"             # FastCGI, NDOM NXDOMAIN lookups
+# Issue 11: listed.conf also lists dead.example (its name servers never
+# answer: the lab's blackhole); optin.conf lists nothing (any domain whose
+# _mta-sts TXT opts in is served); outage.conf keeps DNS outcomes 2 s.
+conf listed
+printf 'domain: dead.example\n' >>"$T/listed.conf"
+conf optin
+sed -i '/^domain: /d' "$T/optin.conf"
+conf outage
+sed -i 's/^\(domain: secure.example\)$/cache_max_ttl: 2\n\1/' "$T/outage.conf"
 
 CGI_ENV=(PATH=/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET
 	"HTTP_HOST=$HOST" "SERVER_NAME=$HOST" SERVER_PORT=443
@@ -355,6 +376,9 @@ EOF
   }
 EOF
 	fastcgi_server $((BENCH_PORT + 3)) "$T/run/stab.sock"
+	fastcgi_server $((BENCH_PORT + 4)) "$T/run/listed.sock"
+	fastcgi_server $((BENCH_PORT + 5)) "$T/run/optin.sock"
+	fastcgi_server $((BENCH_PORT + 6)) "$T/run/outage.sock"
 	echo "}"
 } >"$NG/nginx.conf"
 NGINX_PID=
@@ -451,6 +475,186 @@ part_fcgi() {
 	R[fcgi_rss]=$(rss "${R[fcgi_pid]}")
 	check_http "$BENCH_PORT"
 	grep -v '^$' "$T/log/spawn.log" | sed -n 1,20p >"$OUT/fcgi-stderr.txt" || true
+}
+
+# ===========================================================================
+# 6. Issue 11: cached-domain traffic with and without an attack of requests
+#    for domains whose DNS never answers, in listed and in opt-in mode
+# ===========================================================================
+# wrk_lat NAME PORT SECONDS: like wrk_run with --latency and a 5 s timeout;
+# prints "rps requests non2xx sockerrs p99_ms".
+wrk_lat() {
+	local name=$1 port=$2 secs=$3 out
+	out=$(wrk -t2 -c32 -d"${secs}s" --timeout 5s --latency -H "Host: $HOST" \
+	    "http://127.0.0.1:$port$URLPATH" 2>&1) || die "wrk: $out"
+	printf '### %s\n%s\n\n' "$name" "$out" >>"$OUT/wrk-$name.txt"
+	awk '
+		function ms(v) {
+			if (v ~ /us$/) return v / 1000
+			if (v ~ /ms$/) return v + 0
+			if (v ~ /s$/) return v * 1000
+			return v
+		}
+		/Requests\/sec:/ { rps = $2 }
+		/requests in/ { req = $1 }
+		/Non-2xx or 3xx responses:/ { non2xx = $5 }
+		/Socket errors:/ { gsub(",", ""); se = $4 + $6 + $8 + $10 }
+		$1 == "99%" { p99 = ms($2) }
+		END { printf "%s %s %d %d %s\n", rps, req, non2xx, se, (p99 == "" || req + 0 == 0 ? "nan" : p99) }' <<<"$out"
+}
+# attack_start MODE PORT SECONDS: the attack load in the background
+# (bench/attack.lua), output in $T/attack.out; attack_wait waits for it
+# and sets ATTACK to its summary line.
+ATTACK_PID='' ATTACK=''
+attack_start() {
+	: >"$T/attack.out"
+	bg "$T/attack.out" wrk -t1 -c"$ATTACK_C" -d"${3}s" --timeout 10s \
+	    -s "$HERE/attack.lua" "http://127.0.0.1:$2$URLPATH" -- "$1" "$ATTACK_DELAY_MS"
+	ATTACK_PID=$BG
+}
+attack_wait() {
+	wait "$ATTACK_PID" || die "attack wrk: $(cat "$T/attack.out")"
+	ATTACK_PID=
+	cat "$T/attack.out" >>"$OUT/wrk-attack.txt"
+	ATTACK=$(grep '^attack: ' "$T/attack.out") ||
+	    die "attack wrk: no summary: $(cat "$T/attack.out")"
+}
+part_attack() {
+	local r m port line rps n n2 se p99 pid
+	local -A ports=([listed]=$((BENCH_PORT + 4)) [optin]=$((BENCH_PORT + 5)))
+	say "6. attack: cached secure.example (wrk -t2 -c32, ${DUR}s) alone, then with $ATTACK_C connections asking for dead-DNS domains (one request each per ${ATTACK_DELAY_MS} ms after an answer); $RUNS rounds, a fresh FastCGI process per measurement pair"
+	start_nginx
+	: >"$T/attack.res"
+	for ((r = 0; r < RUNS; r++)); do
+		for m in listed optin; do
+			port=${ports[$m]}
+			spawn_fcgi "$T/run/$m.sock" "$ENV" "MTA_STS_CONF=$T/$m.conf" "$OURS_FCGI"
+			pid=$BG
+			check_http "$port"
+			line=$(wrk_lat "attack-$m-none" "$port" "$DUR")
+			read -r rps n n2 se p99 <<<"$line"
+			echo "$m none $r $rps $p99 $n2 $se $n" >>"$T/attack.res"
+			say "   round $((r + 1)) $m, no attack: $rps req/s, p99 $p99 ms, non-2xx $n2, socket errors $se"
+			attack_start "$m" "$port" $((DUR + 2))
+			sleep 1
+			line=$(wrk_lat "attack-$m-attack" "$port" "$DUR")
+			read -r rps n n2 se p99 <<<"$line"
+			attack_wait
+			echo "$m attack $r $rps $p99 $n2 $se $n $ATTACK" >>"$T/attack.res"
+			say "   round $((r + 1)) $m, under attack: $rps req/s, p99 $p99 ms, non-2xx $n2, socket errors $se; $ATTACK"
+			stop "$pid"
+		done
+	done
+	for m in listed optin; do
+		R[att_${m}_none]=$(awk -v m="$m" '$1 == m && $2 == "none" { print $4 }' "$T/attack.res" | median)
+		R[att_${m}_none_p99]=$(awk -v m="$m" '$1 == m && $2 == "none" { print $5 }' "$T/attack.res" | median)
+		R[att_${m}_att]=$(awk -v m="$m" '$1 == m && $2 == "attack" { print $4 }' "$T/attack.res" | median)
+		R[att_${m}_att_p99]=$(awk -v m="$m" '$1 == m && $2 == "attack" { print $5 }' "$T/attack.res" | median)
+		# per-round ratio attack / none, median
+		R[att_${m}_ratio]=$(awk -v m="$m" '$1 == m { v[$2, $3] = $4; if ($3 > k) k = $3 }
+			END { for (r = 0; r <= k; r++) print (v["none", r] > 0 ? v["attack", r] / v["none", r] : 0) }' \
+		    "$T/attack.res" | median)
+		R[att_${m}_all]=$(awk -v m="$m" '$1 == m { printf "%s%s %.0f/%sms", s, $2, $4, $5; s = ", " }' "$T/attack.res")
+		R[att_${m}_bad]=$(awk -v m="$m" '$1 == m { s += $6 + $7 } END { print s + 0 }' "$T/attack.res")
+		# measurements in which not one cached request completed (wrk
+		# counts neither those still waiting at its end nor their errors)
+		R[att_${m}_zero]=$(awk -v m="$m" '$1 == m && $8 == 0 { z++ } END { print z + 0 }' "$T/attack.res")
+		# the attack requests, all rounds together
+		R[att_${m}_amax]=$(awk -v m="$m" '$1 == m && $2 == "attack" { for (i = 8; i <= NF; i++) if ($i ~ /^max_ms=/) { split($i, a, "="); if (a[2] + 0 > x) x = a[2] + 0 } } END { printf "%.1f", x }' "$T/attack.res")
+		R[att_${m}_asum]=$(awk -v m="$m" '$1 == m && $2 == "attack" {
+				for (i = 8; i <= NF; i++) { split($i, a, "=")
+					if (a[1] == "sent") s += a[2]; if (a[1] == "answered") an += a[2]
+					if (a[1] == "timeouts") t += a[2]; if (a[1] == "errors") e += a[2]
+					if (a[1] == "status") { n = split(a[2], st, ","); for (j = 1; j <= n; j++) { split(st[j], kv, ":"); c[kv[1]] += kv[2] } } } }
+			END { printf "sent %d, answered %d, timeouts %d, errors %d, status", s, an, t, e
+				for (k in c) printf " %s:%d", k, c[k]; if (length(c) == 0) printf " none" }' "$T/attack.res")
+		# every answered attack request a 503 and within 3.5 s, no timeouts;
+		# at most ATTACK_C per round in flight when wrk stopped
+		R[att_${m}_aok]=$(awk -v m="$m" -v c="$ATTACK_C" '$1 == m && $2 == "attack" {
+				for (i = 8; i <= NF; i++) { split($i, a, "=")
+					if (a[1] == "sent") s = a[2]; if (a[1] == "answered") an = a[2]
+					if (a[1] == "timeouts" && a[2] > 0) bad = 1; if (a[1] == "errors" && a[2] > 0) bad = 1
+					if (a[1] == "max_ms" && a[2] + 0 >= 3500) bad = 1
+					if (a[1] == "status" && a[2] !~ /^503:[0-9]+$/) bad = 1 }
+				if (s - an > c) bad = 1 }
+			END { print bad ? "MISSED" : "met" }' "$T/attack.res")
+	done
+}
+
+# ===========================================================================
+# 7. Issue 11: FLOOD_N requests with distinct random Hosts, opt-in mode
+# ===========================================================================
+part_flood() {
+	local pid out q0 q1 tag
+	say "7. flood: $FLOOD_N requests with distinct random Hosts to one FastCGI process in opt-in mode (fcgi-drive, no nginx)"
+	spawn_fcgi "$T/run/flood.sock" "$ENV" "MTA_STS_CONF=$T/optin.conf" "$OURS_FCGI"
+	pid=$BG
+	"$T/bin/fcgi-drive" "$T/run/flood.sock" 1 "$HOST" >"$T/log/flood-first.txt" ||
+	    die "FastCGI (opt-in) does not answer secure.example: $(cat "$T/log/flood-first.txt")"
+	R[flood_rss0]=$(rss "$pid")
+	# mta-sts.f<tag><n>.example: <tag><n>.example does not exist in the
+	# lab (NXDOMAIN, validated), so each is "not opted in" (404) after a
+	# real lookup.
+	tag=$(printf '%04x' $((RANDOM)))
+	out=$("$T/bin/fcgi-drive" -s 404 "$T/run/flood.sock" "$FLOOD_N" \
+	    "mta-sts.f$tag%07d.example" "$FLOOD_N") || die "flood: $out"
+	R[flood_run]=$out
+	R[flood_rss1]=$(rss "$pid")
+	# The opted-in domain afterwards: from memory means no DNS query.
+	q0=$("$REPO/tests/lab/lab.sh" queries "$LABDIR")
+	out=$("$T/bin/fcgi-drive" "$T/run/flood.sock" 1 "$HOST") || die "secure.example after the flood: $out"
+	q1=$("$REPO/tests/lab/lab.sh" queries "$LABDIR")
+	R[flood_after]="200, $((q1 - q0)) DNS queries to nsd"
+	R[flood_after_ok]=$([ "$q1" = "$q0" ] && echo met || echo MISSED)
+	say "   RSS ${R[flood_rss0]} -> ${R[flood_rss1]} kB ($(kv "${R[flood_run]}" seconds) s); secure.example afterwards: ${R[flood_after]}"
+	stop "$pid"
+}
+
+# ===========================================================================
+# 8. Issue 11: request latency during a DNS outage, cached entry expired
+# ===========================================================================
+part_outage() {
+	local pid i line code secs
+	say "8. outage: secure.example cached (cache_max_ttl 2), nsd stopped, wait 3 s, then $OUTAGE_N requests one after the other through nginx"
+	start_nginx
+	spawn_fcgi "$T/run/outage.sock" "$ENV" "MTA_STS_CONF=$T/outage.conf" "$OURS_FCGI"
+	pid=$BG
+	check_http $((BENCH_PORT + 6))
+	"$REPO/tests/lab/lab.sh" stopnsd "$LABDIR" >>"$T/log/lab.log" 2>&1 || die "lab.sh stopnsd"
+	sleep 3
+	: >"$T/outage.res"
+	for ((i = 1; i <= OUTAGE_N; i++)); do
+		line=$(curl -s -o "$T/got" -w '%{http_code} %{time_total}' --max-time 30 \
+		    -H "Host: $HOST" "http://127.0.0.1:$((BENCH_PORT + 6))$URLPATH") || true
+		read -r code secs <<<"$line"
+		cmp -s "$T/got" "$T/body" || code="$code(other body)"
+		echo "$i $code $(awk -v s="$secs" 'BEGIN { printf "%.1f", s * 1000 }')" >>"$T/outage.res"
+		say "   request $i: HTTP $code in $(awk -v s="$secs" 'BEGIN { printf "%.1f", s * 1000 }') ms"
+	done
+	"$REPO/tests/lab/lab.sh" startnsd "$LABDIR" >>"$T/log/lab.log" 2>&1 || die "lab.sh startnsd"
+	R[out_first]=$(awk '$1 == 1 { print $3 }' "$T/outage.res")
+	R[out_later]=$(awk '$1 > 1 { print $3 }' "$T/outage.res" | median)
+	R[out_all]=$(awk '{ printf "%s%s %s ms", s, $2, $3; s = ", " }' "$T/outage.res")
+	R[out_ok]=$(awk '$2 != 200 { bad = 1 } END { print bad ? "MISSED" : "met" }' "$T/outage.res")
+	stop "$pid"
+}
+
+# ===========================================================================
+# 9. Real-clock timings the unit tests check on a fake clock (bench/timing.c)
+# ===========================================================================
+part_timing() {
+	say "9. timing: the lookup budget's second round and the state lock's wait, on the real clock"
+	make -s -C "$REPO" common/libcore.a cli/idstate.o >/dev/null 2>&1 || true
+	cc "${CFLAGS_H[@]}" -I"$REPO/common" -I"$REPO/cli" -D_GNU_SOURCE \
+	    -o "$T/bin/timing" "$HERE/timing.c" "$REPO/cli/idstate.o" \
+	    "$REPO/common/libcore.a" || die "cannot build bench/timing.c"
+	mkdir -p "$T/timing"
+	"$T/bin/timing" "$T/timing" >"$OUT/timing.txt" 2>&1 || die "timing: $(cat "$OUT/timing.txt")"
+	R[tim_round2]=$(sed -n 's/.*round2_ms=\([0-9]*\).*/\1/p' "$OUT/timing.txt" | median)
+	R[tim_over]=$(sed -n 's/.*overhead_ms=\(-*[0-9]*\).*/\1/p' "$OUT/timing.txt" | median)
+	R[tim_lock]=$(sed -n 's/.*waited_ms=\([0-9]*\).*/\1/p' "$OUT/timing.txt" | median)
+	R[tim_lock_max]=$(sed -n 's/.*waited_ms=\([0-9]*\).*/\1/p' "$OUT/timing.txt" | sort -n | tail -n 1)
+	say "   budget 2500 ms, first round 700 ms: second round got ${R[tim_round2]} ms; lock wait 300 ms: waited ${R[tim_lock]} ms"
 }
 
 # ===========================================================================
@@ -710,6 +914,7 @@ done
 # ===========================================================================
 yesno() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
 	ok = (op == ">=") ? v >= t : v <= t
+	if (v !~ /^[0-9.e+-]+$/) ok = 0	# nan: nothing measured
 	printf "%s", ok ? "met" : "MISSED" }'; }
 {
 	echo "## mta-sts-cgi benchmark $(sed -n 's/^date: //p' "$OUT/env.txt")"
@@ -773,6 +978,31 @@ yesno() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
 		fi
 		echo "| 5 | instructions per warm CGI exec, $NDOM+1 domains vs 1 domain | ${R[cg_cgi_big]} | ${R[cg_cgi_ours]} | $(ratio "${R[cg_cgi_big]}" "${R[cg_cgi_ours]}") | - | |"
 	fi
+	if want attack; then
+		for m in listed optin; do
+			q=$(ratio "${R[att_${m}_ratio]}" 1)
+			d="listed mode, listed dead.example"
+			[ "$m" = optin ] && d="opt-in mode, random names under dead.example"
+			echo "| 6 | $d: cached secure.example req/s under attack vs none (ratio: median of the per-round ratios) | $(printf %.0f "${R[att_${m}_att]}") | no attack $(printf %.0f "${R[att_${m}_none]}") | $q | >= 0.80 | $(yesno "$q" '>=' 0.80) |"
+			echo "| 6 | $d: p99 latency of the cached requests, ms | ${R[att_${m}_att_p99]} under attack | ${R[att_${m}_none_p99]} no attack | - | < 50 | $(yesno "${R[att_${m}_att_p99]}" '<=' 49.999) |"
+			echo "| 6 | $d: attack requests, all rounds (max latency ms) | ${R[att_${m}_amax]} ms; ${R[att_${m}_asum]} | - | - | all 503, < 3500 ms | ${R[att_${m}_aok]} |"
+			echo "| 6 | $d: non-2xx + socket errors of the cached requests; measurements in which none completed | ${R[att_${m}_bad]}; ${R[att_${m}_zero]} of $((2 * RUNS)) | - | - | 0; 0 | $([ "${R[att_${m}_bad]}" -eq 0 ] && [ "${R[att_${m}_zero]}" -eq 0 ] && echo met || echo MISSED) |"
+		done
+	fi
+	if want flood; then
+		d=$(( R[flood_rss1] - R[flood_rss0] ))
+		echo "| 7 | FastCGI VmRSS growth after $FLOOD_N requests with distinct random Hosts (opt-in mode) | +$d kB (${R[flood_rss0]} -> ${R[flood_rss1]} kB) | - | - | < 8192 kB | $([ "$d" -lt 8192 ] && echo met || echo MISSED) |"
+		echo "| 7 | the opted-in secure.example afterwards | ${R[flood_after]} | - | - | 0 queries | ${R[flood_after_ok]} |"
+	fi
+	if want outage; then
+		echo "| 8 | DNS outage, cached entry expired: latency of the first request, ms | ${R[out_first]} | - | - | report | |"
+		echo "| 8 | same, later requests (median), ms | ${R[out_later]} | - | - | report | |"
+		echo "| 8 | same, every answer the stale policy (200) | ${R[out_all]} | - | - | all 200 | ${R[out_ok]} |"
+	fi
+	if want timing; then
+		echo "| 9 | lookup budget 2500 ms, first round 700 ms (stub, real sleep): what the second round gets, ms (median of 5) | ${R[tim_round2]} | 1800 | overhead ${R[tim_over]} ms | report | |"
+		echo "| 9 | state lock held, wait 300 ms: waited before refusing, ms (median of 5; max) | ${R[tim_lock]} (max ${R[tim_lock_max]}) | 300 | - | report | |"
+	fi
 	echo
 	echo "Per-run values:"
 	echo
@@ -789,6 +1019,13 @@ yesno() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
 		echo "    scale fill from cache_dir: ${R[bigdisk_fill]}"
 		echo "    scale fill from DNS:       ${R[bigdns_fill]}"
 		echo "    scale second pass (DNS):   ${R[bigdns_pass2]}"
+	fi
+	if want attack; then
+		for m in listed optin; do echo "    attack $m (req/s / p99 per measurement): ${R[att_${m}_all]}"; done
+		sed 's/^/    /' "$T/attack.res"
+	fi
+	if want flood; then
+		echo "    flood: ${R[flood_run]}"
 	fi
 	if want stability; then
 		echo "    stability (requests VmRSS-kB):"

@@ -110,3 +110,23 @@ lab_up() {
 
 # now_ms: monotonic-enough wall clock in milliseconds.
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# lab_queries: how many queries the lab's nsd has received since it started
+# (tests/lab/lab.sh queries $LAB_DIR, nsd's own counter); "?" when nsd
+# cannot be asked.  Two readings around a request prove whether it made a
+# DNS query: every lab name except dead.example. is served by that nsd.
+lab_queries() {
+	"$TOP/tests/lab/lab.sh" queries "$LAB_DIR" 2>/dev/null || echo "?"
+}
+
+# no_query NAME Q0: PASS when nsd's counter still reads Q0 (no DNS query
+# since Q0 was read), else FAIL (also when either reading failed).
+no_query() {
+	local q
+	q=$(lab_queries)
+	if [ "$2" != "?" ] && [ "$q" = "$2" ]; then
+		pass "$1"
+	else
+		fail "$1" "nsd query counter: $2 before, $q after"
+	fi
+}

@@ -17,6 +17,9 @@
 #   lab.sh settlsa DIR NAME ["USAGE SELECTOR MTYPE HEX"]...
 #                                        the same for NAME's TLSA RRset
 #   lab.sh settxt DIR NAME ["TEXT"]...  the same for NAME's TXT RRset
+#   lab.sh queries DIR                   print the number of queries nsd has
+#                                        answered since it started (remote
+#                                        control: nsd-control stats_noreset)
 #
 # DIR/lab.env holds shell assignments: LAB_DIR LAB_PORT LAB_DEADPORT
 # LAB_NSD_PID LAB_BLACKHOLE_PID LAB_TA LAB_UNBOUND_CONF.  Everything
@@ -37,7 +40,7 @@ die() {
 
 usage() {
 	echo "usage:" >&2
-	sed -n '3,19s/^# \{0,1\}//p' "$0" >&2
+	sed -n '3,22s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -245,6 +248,16 @@ stop_nsd() {
 		fi
 	fi
 	NSD_PID=
+	# nsd leaves its control socket behind (it may be in /tmp, see
+	# mkzones.sh); the next start makes a new one.
+	local ctl
+	ctl=$(ctl_socket)
+	[ -z "$ctl" ] || rm -f "$ctl"
+}
+
+# ctl_socket: the path of nsd's control socket, from nsd.conf.
+ctl_socket() {
+	awk '$1 == "control-interface:" { print $2; exit }' "$DIR/nsd.conf" 2>/dev/null
 }
 
 cmd_start() {
@@ -403,7 +416,27 @@ set_rrset() {
 	done
 }
 
+# cmd_queries DIR: nsd's query counter (num.queries: every query nsd has
+# received since it started, answered or not; lab.sh's own readiness and
+# serial checks count too, so compare two readings).  nsd-control talks
+# to the unix socket named in nsd.conf (mkzones.sh), no keys.  Queries to
+# the blackhole (dead.example.) never reach nsd and are not counted.
+cmd_queries() {
+	local out n
+	[ $# -eq 1 ] || usage
+	set_dir "$1"
+	need_env
+	alive "${NSD_PID:-0}" || die "nsd is not running in $DIR"
+	out=$(nsd-control -c "$DIR/nsd.conf" stats_noreset 2>&1) ||
+		die "nsd-control stats_noreset: $out"
+	n=$(awk -F= '$1 == "num.queries" { print $2; f = 1 } END { exit !f }' <<<"$out") ||
+		die "no num.queries in nsd-control's output: $(head -n 3 <<<"$out")"
+	[[ $n =~ ^[0-9]+$ ]] || die "bad num.queries: $n"
+	echo "$n"
+}
+
 case ${1:-} in
+queries) shift; cmd_queries "$@" ;;
 start) shift; cmd_start "$@" ;;
 stop) shift; cmd_stop "$@" ;;
 stopnsd) shift; cmd_stopnsd "$@" ;;

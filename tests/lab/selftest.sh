@@ -5,7 +5,7 @@
 # in a temporary directory, look every test name up through libunbound
 # with probe.c (same config path as our program: ub_ctx_config on
 # unbound.conf + ub_ctx_add_ta_file on root.ds) and check the answers,
-# then exercise setmx, stopnsd/startnsd and stop.  Prints "PASS lab: X"
+# then exercise the query counter, setmx, stopnsd/startnsd and stop.  Prints "PASS lab: X"
 # or "FAIL lab: X" per check and "INFO lab: X" timings; exits non-zero
 # if anything failed.  The lab is stopped on every exit path.
 set -euo pipefail
@@ -149,6 +149,27 @@ expect nxdomain.example MX "$NXD" 0
 expect dead.example MX "$SERVFAIL" 0
 info "dead.example MX: ub_resolve took $MS ms"
 
+# queries: nsd's query counter.  One drill query to nsd adds exactly 1;
+# a fresh libunbound lookup of a signed name adds several (the chain);
+# a lookup answered from the same process's cache would add none.
+queries() { "$LAB" queries "$T"; }
+q0=$(queries)
+drill -p "$PORT" @127.0.0.1 secure.example. MX >/dev/null
+q1=$(queries)
+q2=$(queries)
+if [ "$((q1 - q0))" -eq 1 ] && [ "$q2" = "$q1" ]; then
+	ok "queries counts one drill query as 1 and itself as 0 ($q0 -> $q1 -> $q2)"
+else
+	bad "queries counts one drill query as 1 and itself as 0 ($q0 -> $q1 -> $q2)"
+fi
+probe secure.example MX
+q3=$(queries)
+if [ "$((q3 - q2))" -ge 3 ]; then
+	ok "queries counts a fresh validated lookup ($((q3 - q2)) queries)"
+else
+	bad "queries counts a fresh validated lookup ($((q3 - q2)) queries, want >= 3)"
+fi
+
 # setmx: replace the MX RRset, re-sign, reload; a fresh lookup sees it.
 t0=$(now_ms)
 "$LAB" setmx "$T" secure.example. "10 new1.secure.example" "20 New2.Secure.Example."
@@ -182,12 +203,24 @@ else
 fi
 expect secure.example MX "$SERVFAIL" 0
 info "secure.example MX with nsd stopped: ub_resolve took $MS ms"
+if "$LAB" queries "$T" >/dev/null 2>&1; then
+	bad "queries fails while nsd is stopped"
+else
+	ok "queries fails while nsd is stopped"
+fi
 t0=$(now_ms)
 "$LAB" startnsd "$T"
 info "lab.sh startnsd took $(($(now_ms) - t0)) ms"
 # shellcheck source=/dev/null
 . "$T/lab.env"
 expect secure.example MX "$SEC" 2 "MX 10 new1.secure.example." "MX 20 new2.secure.example."
+# a restarted nsd counts from zero again (lab.sh's readiness checks only)
+q4=$(queries)
+if [ "$q4" -lt "$q3" ]; then
+	ok "queries counts from the restart of nsd ($q4)"
+else
+	bad "queries counts from the restart of nsd ($q4, was $q3)"
+fi
 
 # stop: every process gone (zombies awaiting PID 1 count as gone), both
 # ports free, and a second stop is a no-op.
