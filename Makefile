@@ -4,6 +4,8 @@
 #   make check      build and run every test; ends with "N passed, N failed"
 #   make static     fully static binaries in static/ (for shared hosting)
 #   make install / uninstall   honour DESTDIR PREFIX BINDIR MANDIR SYSCONFDIR
+#                   LIBEXECDIR (the publish hooks of mta-sts-id)
+#                   SYSTEMDUNITDIR (mta-sts-id.service and .timer)
 #   make fuzz       run every libFuzzer harness FUZZ_SECONDS (60) each
 #   make clean
 
@@ -11,6 +13,8 @@ PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= $(PREFIX)/etc
+LIBEXECDIR	?= $(PREFIX)/libexec
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
 LOCALSTATEDIR	?= /var/lib
 FUZZ_SECONDS	?= 60
 INSTALL		?= install
@@ -72,12 +76,12 @@ common/dns.o: common/dns.c
 # ids and state files, the HTTPS/STARTTLS client (the only file that
 # includes OpenSSL), --check's audit, and one domain's bump.
 CLI_CFLAGS	 = $(ALL_CFLAGS) -Icli
-CLI_OBJS	 = cli/bump.o cli/check.o cli/fetch.o cli/idstate.o
+CLI_OBJS	 = cli/bump.o cli/check.o cli/fetch.o cli/idstate.o cli/publish.o
 
 cli/fetch.o: cli/fetch.c
 	$(CC) $(CLI_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
 
-cli/main.o cli/bump.o cli/check.o cli/idstate.o: %.o: %.c
+cli/main.o cli/bump.o cli/check.o cli/idstate.o cli/publish.o: %.o: %.c
 	$(CC) $(CLI_CFLAGS) -c -o $@ $<
 
 fcgi/main.o: fcgi/main.c
@@ -197,6 +201,14 @@ install: all
 	$(INSTALL) -m 644 common/mta-sts.conf.5 $(DESTDIR)$(MANDIR)/man5
 	$(INSTALL) -m 644 cgi/mta-sts.cgi.8 cli/mta-sts-id.8 \
 	    tlsrpt/mta-sts-tlsrpt.8 $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/mta-sts
+	$(INSTALL) -m 755 cli/hooks/nsupdate-hook $(DESTDIR)$(LIBEXECDIR)/mta-sts
+	$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    cli/systemd/mta-sts-id.service.in \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/mta-sts-id.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/mta-sts-id.service
+	$(INSTALL) -m 644 cli/systemd/mta-sts-id.timer $(DESTDIR)$(SYSTEMDUNITDIR)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mta-sts.fcgi $(DESTDIR)$(BINDIR)/mta-sts.cgi \
@@ -206,7 +218,10 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man8/mta-sts-tlsrpt.8 \
 	    $(DESTDIR)$(MANDIR)/man5/mta-sts.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man8/mta-sts.cgi.8 \
-	    $(DESTDIR)$(MANDIR)/man8/mta-sts-id.8
+	    $(DESTDIR)$(MANDIR)/man8/mta-sts-id.8 \
+	    $(DESTDIR)$(LIBEXECDIR)/mta-sts/nsupdate-hook \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/mta-sts-id.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/mta-sts-id.timer
 
 fuzz:
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)

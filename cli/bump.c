@@ -2,6 +2,7 @@
  * bump: one domain's run of mta-sts-id once its policy is known (see
  * bump.h): lock, state, decision, publish before bump, save, output.
  */
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "mlog.h"
 #include "num.h"
 #include "policy.h"
+#include "publish.h"
 
 void
 bump_init(struct bump *b, const char *state_dir,
@@ -29,6 +31,7 @@ bump_init(struct bump *b, const char *state_dir,
 	b->verify = 1;
 	b->lockfd = -1;
 	b->lockrc = EXIT_OK;
+	b->refresh = IDSTATE_REFRESH_AGE;
 }
 
 void
@@ -119,6 +122,46 @@ bump_verify(struct bump *b, const char *domain, const struct policy *p,
 	return rc;
 }
 
+/*
+ * Publish st's id for domain with the hook and wait for the DNS to show
+ * it; then save it as published.  Returns EXIT_OK, EXIT_PUBLISH or
+ * EXIT_STATE (logged).
+ */
+static int
+bump_publish(struct bump *b, const char *domain, struct idstate *st)
+{
+	char	 err[1024];
+
+	if (b->hook == NULL) {
+		mlog_info("%s: id %s not published (--no-publish); the next "
+		    "run with the hook publishes it", domain, st->id);
+		return EXIT_OK;
+	}
+	if (publish_hook(b->hook, domain, st->id, IDSTATE_TXT_TTL, b->conf,
+	    err, sizeof(err)) == -1) {
+		mlog_warnx("%s: id %s issued, not published: publish hook %s "
+		    "%s; the next run tries again", domain, st->id, b->hook,
+		    err);
+		return EXIT_PUBLISH;
+	}
+	if (publish_seen(b->conf, domain, st->id, b->publish_wait, err,
+	    sizeof(err)) == -1) {
+		mlog_warnx("%s: id %s issued, not published: the publish hook "
+		    "succeeded but after %lu s the DNS still answers %s; the "
+		    "next run tries again", domain, st->id, b->publish_wait,
+		    err);
+		return EXIT_PUBLISH;
+	}
+	st->published = (int64_t)time(NULL);
+	if (idstate_save(b->state_dir, domain, st, err, sizeof(err)) == -1) {
+		mlog_warnx("%s: id %s is published, but the state says not: "
+		    "%s", domain, st->id, err);
+		return EXIT_STATE;
+	}
+	mlog_info("%s: id %s published", domain, st->id);
+	return EXIT_OK;
+}
+
 /* Seconds to wait for the state lock: MTA_STS_ID_LOCK_WAIT or default. */
 static int
 bump_lock_wait_s(void)
@@ -172,7 +215,7 @@ bump_domain(struct bump *b, const char *domain, struct policy *p,
 	const char		*id;
 	char			 err[1024], keep[IDSTATE_ID_SIZE + 32];
 	int64_t			 now;
-	int			 rc = EXIT_ERROR;
+	int			 rc = EXIT_ERROR, prc = EXIT_OK;
 
 	idstate_init(&cur);
 	idstate_init(&next);
@@ -209,7 +252,7 @@ bump_domain(struct bump *b, const char *domain, struct policy *p,
 	}
 	now = (int64_t)time(NULL);
 	why = idstate_decide(lrc == IDSTATE_LOAD_OK ? &cur : NULL, p, now,
-	    b->rotate);
+	    b->rotate, b->refresh);
 	id = cur.id;
 	if (why != IDSTATE_UNCHANGED) {
 		if (idstate_id_next(now, lrc == IDSTATE_LOAD_OK ? cur.id :
@@ -229,6 +272,8 @@ bump_domain(struct bump *b, const char *domain, struct policy *p,
 			goto out;
 		rc = EXIT_ERROR;
 		next.issued = now;
+		next.published = b->track ? IDSTATE_PUB_PENDING :
+		    IDSTATE_PUB_UNTRACKED;
 		next.pol = *p;	/* moved: p is empty from here on */
 		policy_init(p);
 		if (idstate_save(b->state_dir, domain, &next, err,
@@ -240,14 +285,23 @@ bump_domain(struct bump *b, const char *domain, struct policy *p,
 		}
 		id = next.id;
 	}
-	if (idstate_describe(why, &cur, why == IDSTATE_UNCHANGED ? &cur.pol :
-	    &next.pol, &comment) == -1 ||
-	    idstate_output(b->format, domain, id, comment.data, out,
-	    notes) == -1) {
+	if (b->track && why != IDSTATE_UNCHANGED)
+		prc = bump_publish(b, domain, &next);
+	else if (b->track && cur.published == IDSTATE_PUB_PENDING)
+		prc = bump_publish(b, domain, &cur);
+	if ((why == IDSTATE_REFRESH && b->refresh != IDSTATE_REFRESH_AGE ?
+	    buf_printf(&comment, "refresh (id older than %" PRId64 " "
+	    "seconds)", b->refresh) :
+	    idstate_describe(why, &cur, why == IDSTATE_UNCHANGED ? &cur.pol :
+	    &next.pol, &comment)) == -1 ||
+	    (b->format == IDSTATE_FORMAT_JSON ? idstate_output_json(why ==
+	    IDSTATE_UNCHANGED ? &cur : &next, domain, comment.data, out) :
+	    idstate_output(b->format, domain, id, comment.data, &b->ns, out,
+	    notes)) == -1) {
 		mlog_warnx("%s: out of memory", domain);
 		goto out;
 	}
-	rc = EXIT_OK;
+	rc = prc;
  out:
 	buf_free(&comment);
 	buf_free(&body);

@@ -7,7 +7,10 @@
  *	idstate_decide()	keep or replace the id
  *	verify		publish before bump: the live policy must be the
  *			new one before a new id is issued
- *	idstate_save()	remember the new id
+ *	idstate_save()	remember the new id ("published no" with a hook)
+ *	publish		with a hook: run it, wait for the DNS to show the
+ *			id, save "published <time>" (cli/publish.c); an
+ *			id still "published no" is published on a later run
  *	idstate_output()	the block to print
  *
  * Failures are logged (mlog) with the domain and the reason; the result
@@ -19,6 +22,7 @@
 #include "idstate.h"
 
 struct buf;
+struct conf;
 struct fetch_opts;
 struct policy;
 
@@ -33,6 +37,17 @@ struct bump {
 	int			 verify;	/* 0 with --no-verify */
 	int			 lockfd;	/* -1 until the first domain */
 	int			 lockrc;	/* EXIT_OK, or why it failed */
+	/*
+	 * Publishing: track is 1 when a hook is configured or given (new
+	 * ids are then saved "published no" until the DNS shows them);
+	 * hook is NULL with --no-publish.  conf gives the resolver.
+	 */
+	int			 track;
+	const char		*hook;		/* borrowed */
+	const struct conf	*conf;		/* borrowed */
+	unsigned long		 publish_wait;	/* seconds */
+	struct idstate_nsupdate	 ns;		/* borrowed strings */
+	int64_t			 refresh;	/* seconds; 0: off */
 };
 
 /* Defaults: zone format, verify, no lock yet. */

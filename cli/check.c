@@ -427,6 +427,15 @@ check_state(const struct idstate *st, const char *dns_id,
 		buf_free(&diff);
 		return;
 	}
+	if (st->published == IDSTATE_PUB_PENDING &&
+	    strcmp(dns_id, st->id) != 0) {
+		check_add(r, CHECK_WARNING, "id", "id %s was issued but never "
+		    "published (the publish hook failed, or the DNS did not "
+		    "show it in time; the DNS has %s%s); run mta-sts-id to try "
+		    "again", st->id, dns_id[0] != '\0' ? "id " : "no valid "
+		    "record", dns_id);
+		return;
+	}
 	if (dns_id[0] != '\0' && strcmp(dns_id, st->id) != 0) {
 		check_add(r, CHECK_CRITICAL, "id", "the DNS publishes id %s, "
 		    "the state holds id %s: publish the record mta-sts-id "

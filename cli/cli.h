@@ -15,6 +15,7 @@
 #define EXIT_DNS	4	/* DNS/DNSSEC failure, no policy */
 #define EXIT_LIVE	5	/* live policy not published, fetch failed */
 #define EXIT_STATE	6	/* state file, state directory, lock */
+#define EXIT_PUBLISH	7	/* publish hook failed, or DNS not showing */
 
 /* The CLI is not answering a waiting sender: allow slow resolvers. */
 #define CLI_DNS_TIMEOUT_MS	10000

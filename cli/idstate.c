@@ -28,12 +28,14 @@ static const char *const idstate_format_names[IDSTATE_FORMAT__MAX] = {
 	"zone",		/* IDSTATE_FORMAT_ZONE */
 	"value",	/* IDSTATE_FORMAT_VALUE */
 	"nsupdate",	/* IDSTATE_FORMAT_NSUPDATE */
+	"json",		/* IDSTATE_FORMAT_JSON */
 };
 
 void
 idstate_init(struct idstate *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->published = IDSTATE_PUB_UNTRACKED;
 	policy_init(&st->pol);
 }
 
@@ -132,7 +134,7 @@ idstate_id_greater(const char *a, const char *b)
 
 enum idstate_why
 idstate_decide(const struct idstate *cur, const struct policy *p,
-    int64_t now, int rotate)
+    int64_t now, int rotate, int64_t refresh)
 {
 	if (cur == NULL)
 		return IDSTATE_FIRST;
@@ -140,7 +142,7 @@ idstate_decide(const struct idstate *cur, const struct policy *p,
 		return IDSTATE_CHANGED;
 	if (rotate)
 		return IDSTATE_ROTATED;
-	if (now - cur->issued > IDSTATE_REFRESH_AGE)
+	if (refresh > 0 && now - cur->issued > refresh)
 		return IDSTATE_REFRESH;
 	return IDSTATE_UNCHANGED;
 }
@@ -266,7 +268,8 @@ idstate_format_parse(const char *s, enum idstate_format *f)
 
 int
 idstate_output(enum idstate_format f, const char *domain, const char *id,
-    const char *comment, struct buf *out, struct buf *notes)
+    const char *comment, const struct idstate_nsupdate *ns, struct buf *out,
+    struct buf *notes)
 {
 	switch (f) {
 	case IDSTATE_FORMAT_ZONE:
@@ -278,14 +281,71 @@ idstate_output(enum idstate_format f, const char *domain, const char *id,
 			return -1;
 		return buf_printf(out, "v=STSv1; id=%s\n", id);
 	case IDSTATE_FORMAT_NSUPDATE:
-		return buf_printf(out, "; %s: %s\n"
-		    "update delete _mta-sts.%s. TXT\n"
+		/* One message: the delete and the add are one transaction. */
+		if (buf_printf(out, "; %s: %s\n", domain, comment) == -1 ||
+		    (ns != NULL && ns->server != NULL &&
+		    buf_printf(out, "server %s\n", ns->server) == -1) ||
+		    (ns != NULL && ns->zone != NULL &&
+		    buf_printf(out, "zone %s.\n", ns->zone) == -1))
+			return -1;
+		return buf_printf(out, "update delete _mta-sts.%s. TXT\n"
 		    "update add _mta-sts.%s. %d TXT \"v=STSv1; id=%s\"\n"
-		    "send\n", domain, comment, domain, domain,
-		    IDSTATE_TXT_TTL, id);
+		    "send\n", domain, domain, IDSTATE_TXT_TTL, id);
 	default:
 		return -1;
 	}
+}
+
+/* Append s to out as a JSON string. */
+static int
+idstate_json_str(struct buf *out, const char *s)
+{
+	if (buf_puts(out, "\"") == -1)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\') {
+			if (buf_printf(out, "\\%c", *s) == -1)
+				return -1;
+		} else if ((unsigned char)*s < 0x20) {
+			if (buf_printf(out, "\\u%04x", (unsigned char)*s) == -1)
+				return -1;
+		} else if (buf_add(out, s, 1) == -1)
+			return -1;
+	}
+	return buf_puts(out, "\"");
+}
+
+int
+idstate_output_json(const struct idstate *st, const char *domain,
+    const char *comment, struct buf *out)
+{
+	size_t	 i;
+
+	if (policy_mode_name(st->pol.mode) == NULL)
+		return -1;
+	if (buf_puts(out, "{\"domain\":") == -1 ||
+	    idstate_json_str(out, domain) == -1 ||
+	    buf_printf(out, ",\"name\":\"_mta-sts.%s\",\"ttl\":%d,"
+	    "\"value\":\"v=STSv1; id=%s\",\"id\":\"%s\",\"why\":", domain,
+	    IDSTATE_TXT_TTL, st->id, st->id) == -1 ||
+	    idstate_json_str(out, comment) == -1 ||
+	    buf_printf(out, ",\"issued\":%" PRId64 ",\"published\":",
+	    st->issued) == -1)
+		return -1;
+	if (st->published >= 0) {
+		if (buf_printf(out, "%" PRId64, st->published) == -1)
+			return -1;
+	} else if (buf_puts(out, st->published == IDSTATE_PUB_PENDING ?
+	    "false" : "null") == -1)
+		return -1;
+	if (buf_printf(out, ",\"policy\":{\"mode\":\"%s\",\"max_age\":%lu,"
+	    "\"mx\":[", policy_mode_name(st->pol.mode), st->pol.max_age) == -1)
+		return -1;
+	for (i = 0; i < st->pol.nmx; i++)
+		if ((i > 0 && buf_puts(out, ",") == -1) ||
+		    idstate_json_str(out, st->pol.mx[i]) == -1)
+			return -1;
+	return buf_puts(out, "]}}");
 }
 
 /* 1 when s is a valid hostname in lower case. */
@@ -310,9 +370,19 @@ idstate_render(const struct idstate *st, const char *domain,
 	    st->issued < 0 || policy_mode_name(st->pol.mode) == NULL ||
 	    st->pol.max_age > POLICY_MAX_AGE_MAX)
 		return -1;
-	if (buf_printf(out, "%s\ndomain %s\nid %s\nissued %" PRId64 "\n"
-	    "mode %s\nmax_age %lu\n", IDSTATE_MAGIC, domain, st->id,
-	    st->issued, policy_mode_name(st->pol.mode), st->pol.max_age) == -1)
+	if (st->published < IDSTATE_PUB_PENDING)
+		return -1;
+	if (buf_printf(out, "%s\ndomain %s\nid %s\nissued %" PRId64 "\n",
+	    IDSTATE_MAGIC, domain, st->id, st->issued) == -1)
+		return -1;
+	if (st->published == IDSTATE_PUB_PENDING &&
+	    buf_puts(out, "published no\n") == -1)
+		return -1;
+	if (st->published >= 0 && buf_printf(out, "published %" PRId64 "\n",
+	    st->published) == -1)
+		return -1;
+	if (buf_printf(out, "mode %s\nmax_age %lu\n",
+	    policy_mode_name(st->pol.mode), st->pol.max_age) == -1)
 		return -1;
 	for (i = 0; i < st->pol.nmx; i++)
 		if (buf_printf(out, "mx %s\n", st->pol.mx[i]) == -1)
@@ -340,6 +410,7 @@ enum idstate_key {
 	IDSTATE_KEY_DOMAIN,
 	IDSTATE_KEY_ID,
 	IDSTATE_KEY_ISSUED,
+	IDSTATE_KEY_PUBLISHED,	/* optional */
 	IDSTATE_KEY_MODE,
 	IDSTATE_KEY_MAX_AGE,
 	IDSTATE_KEY_MX,
@@ -347,7 +418,7 @@ enum idstate_key {
 };
 
 static const char *const idstate_keys[IDSTATE_KEY__MAX] = {
-	"domain", "id", "issued", "mode", "max_age", "mx",
+	"domain", "id", "issued", "published", "mode", "max_age", "mx",
 };
 
 int
@@ -400,7 +471,9 @@ idstate_parse(const char *text, size_t len, const char *domain,
 		if (llen == 3 && memcmp(line, "end", 3) == 0) {
 			if (want < IDSTATE_KEY_MX) {
 				idstate_err(errline, lineno, err, errlen,
-				    "\"%s\" missing", idstate_keys[want]);
+				    "\"%s\" missing", idstate_keys[want ==
+				    IDSTATE_KEY_PUBLISHED ? IDSTATE_KEY_MODE :
+				    want]);
 				goto bad;
 			}
 			done = 1;
@@ -427,6 +500,9 @@ idstate_parse(const char *text, size_t len, const char *domain,
 		for (k = 0; k < IDSTATE_KEY__MAX; k++)
 			if (strcmp(key, idstate_keys[k]) == 0)
 				break;
+		/* "published" is optional: old files have none. */
+		if (want == IDSTATE_KEY_PUBLISHED && k == IDSTATE_KEY_MODE)
+			want = IDSTATE_KEY_MODE;
 		if (k != want) {
 			if (k < want || k == IDSTATE_KEY__MAX)
 				idstate_err(errline, lineno, err, errlen,
@@ -460,6 +536,18 @@ idstate_parse(const char *text, size_t len, const char *domain,
 				goto bad;
 			}
 			st->issued = (int64_t)u;
+			break;
+		case IDSTATE_KEY_PUBLISHED:
+			if (strcmp(value, "no") == 0)
+				st->published = IDSTATE_PUB_PENDING;
+			else if (num_parse(value, vlen, 0, INT64_MAX,
+			    NUM_CANONICAL, &u) == -1) {
+				idstate_err(errline, lineno, err, errlen,
+				    "invalid published time (want seconds or "
+				    "\"no\")");
+				goto bad;
+			} else
+				st->published = (int64_t)u;
 			break;
 		case IDSTATE_KEY_MODE:
 			if (policy_mode_parse(value, &st->pol.mode) == -1) {

@@ -28,6 +28,10 @@
  *	domain example.com		must match the file name's domain
  *	id 20261122153000		the current id
  *	issued 1795361400		when it was issued, UTC epoch seconds
+ *	published 1795361460		optional: when the publish hook ran
+ *					and the DNS showed the id, or "no"
+ *					(issued, not yet published); absent
+ *					when no hook publishes (older files)
  *	mode enforce			the canonical policy it announces:
  *	max_age 604800			mode, max_age, then one mx line per
  *	mx mx1.example.com		host, sorted, no duplicates
@@ -52,15 +56,23 @@ struct buf;
 #define IDSTATE_ID_MAX		32	/* RFC 8461 section 3.1 */
 #define IDSTATE_ID_SIZE		(IDSTATE_ID_MAX + 1)
 #define IDSTATE_STAMP_LEN	14	/* YYYYMMDDHHMMSS */
-#define IDSTATE_REFRESH_AGE	86400	/* an id older than this is replaced */
+#define IDSTATE_REFRESH_AGE	86400	/* default: an id older is replaced */
 #define IDSTATE_FILE_MAX	(POLICY_MAX_SIZE + 4096)
 #define IDSTATE_TXT_TTL		300	/* TTL of the TXT record we print */
 #define IDSTATE_LOCK_NAME	"mta-sts-id.lock"
 #define IDSTATE_MAGIC		"mta-sts-id-state 1"
+#define IDSTATE_PUB_UNTRACKED	(-1)
+#define IDSTATE_PUB_PENDING	(-2)
 
 struct idstate {
 	char		 id[IDSTATE_ID_SIZE];
 	int64_t		 issued;	/* UTC epoch seconds */
+	/*
+	 * IDSTATE_PUB_UNTRACKED (no "published" line: published by hand),
+	 * IDSTATE_PUB_PENDING ("published no"), or the UTC epoch seconds
+	 * at which the hook's record was seen in the DNS (>= 0).
+	 */
+	int64_t		 published;
 	struct policy	 pol;		/* normalised */
 };
 
@@ -69,7 +81,7 @@ enum idstate_why {
 	IDSTATE_FIRST,		/* no state yet */
 	IDSTATE_CHANGED,	/* the policy differs from the stored one */
 	IDSTATE_ROTATED,	/* --rotate */
-	IDSTATE_REFRESH,	/* the id is older than IDSTATE_REFRESH_AGE */
+	IDSTATE_REFRESH,	/* the id is older than the refresh age */
 	IDSTATE_UNCHANGED,	/* keep the id */
 	IDSTATE__MAX
 };
@@ -78,6 +90,7 @@ enum idstate_format {
 	IDSTATE_FORMAT_ZONE,	/* zone-file line */
 	IDSTATE_FORMAT_VALUE,	/* the TXT value alone */
 	IDSTATE_FORMAT_NSUPDATE,	/* nsupdate(1) script */
+	IDSTATE_FORMAT_JSON,	/* one JSON object per domain, for programs */
 	IDSTATE_FORMAT__MAX
 };
 
@@ -114,11 +127,11 @@ int	idstate_id_greater(const char *a, const char *b);
 /*
  * What to do for a domain whose current state is cur (NULL: none) and
  * whose policy is now p (normalised): the first reason in enum order that
- * applies.  An id issued in the future (the clock went back) is not
- * refreshed.
+ * applies.  An id older than refresh seconds is refreshed (0: never);
+ * an id issued in the future (the clock went back) is not.
  */
 enum idstate_why idstate_decide(const struct idstate *cur,
-	    const struct policy *p, int64_t now, int rotate);
+	    const struct policy *p, int64_t now, int rotate, int64_t refresh);
 
 /*
  * Append the short reason to out, without the domain, e.g. "unchanged",
@@ -138,21 +151,49 @@ int	idstate_describe(enum idstate_why why, const struct idstate *cur,
 int	idstate_policy_diff(const struct policy *a, const struct policy *b,
 	    struct buf *out);
 
-/* "zone", "value", "nsupdate"; NULL when out of range. */
+/* "zone", "value", "nsupdate", "json"; NULL when out of range. */
 const char *idstate_format_name(enum idstate_format f);
 
 /* Parse a format name.  Returns 0 or -1. */
 int	idstate_format_parse(const char *s, enum idstate_format *f);
 
+/* Optional lines of the nsupdate format; NULL members are left out. */
+struct idstate_nsupdate {
+	const char	*server;	/* "ADDR" or "ADDR PORT" */
+	const char	*zone;		/* no trailing dot */
+};
+
 /*
  * The output block for one domain: the "; <domain>: <comment>" line and the
  * record in format f.  For zone and nsupdate everything goes to out; for
  * value, out gets only "v=STSv1; id=<id>\n" and notes the comment line.
+ * ns (may be NULL) adds "server" and "zone" lines to the nsupdate script.
  * Returns 0 or -1 (no memory).
  */
 int	idstate_output(enum idstate_format f, const char *domain,
-	    const char *id, const char *comment, struct buf *out,
+	    const char *id, const char *comment,
+	    const struct idstate_nsupdate *ns, struct buf *out,
 	    struct buf *notes);
+
+/*
+ * The JSON object of format json for domain in state st (no newline):
+ *
+ *	{"domain":"example.com","name":"_mta-sts.example.com","ttl":300,
+ *	"value":"v=STSv1; id=20261122153000","id":"20261122153000",
+ *	"why":"first id","issued":1795361400,"published":1795361402,
+ *	"policy":{"mode":"enforce","max_age":604800,"mx":["mx1.example.com"]}}
+ *
+ * on one line; "published" is null when no hook publishes, false while
+ * the id is not published.  Returns 0 or -1 (no memory, st invalid).
+ */
+int	idstate_output_json(const struct idstate *st, const char *domain,
+	    const char *comment, struct buf *out);
+
+/* What goes around the objects of format json: before, between, after. */
+#define IDSTATE_JSON_OPEN	"{\"records\":[\n"
+#define IDSTATE_JSON_SEP	",\n"
+#define IDSTATE_JSON_CLOSE	"\n]}\n"
+#define IDSTATE_JSON_EMPTY	"{\"records\":[]}\n"
 
 /*
  * Append the state file text for domain to out.  Returns 0, or -1 when st

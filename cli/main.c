@@ -49,14 +49,16 @@ struct run {
 	struct fetch_opts	 fopts;
 	struct fetch_connect_to	 ct[FETCH_CONNECT_TO_MAX];
 	int			 report_days;	/* --days: TLS-RPT window */
+	size_t			 njson;		/* --format json: objects out */
 };
 
 static int		check_mode;	/* --check: usage errors exit 3 */
 
 static const char	usage_text[] =
-    "usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]\n"
-    "\t[--no-verify] [--ca-file FILE]\n"
-    "\t[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all\n";
+    "usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate|json]\n"
+    "\t[--rotate] [--no-verify] [--publish-hook PROGRAM | --no-publish]\n"
+    "\t[--ca-file FILE] [--connect-to HOST1:PORT1:HOST2:PORT2]\n"
+    "\tDOMAIN ... | --all\n";
 static const char	check_usage_text[] =
     "usage: mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]\n"
     "\t[--days N] [--timeout SECONDS] [--ca-file FILE]\n"
@@ -216,8 +218,12 @@ run_domain(struct run *run, const char *domain)
 	buf_init(&out, CLI_OUT_MAX);
 	buf_init(&notes, CLI_OUT_MAX);
 	if ((rc = render_policy(run, domain, &p)) == EXIT_OK &&
-	    (rc = bump_domain(&run->bump, domain, &p, &out, &notes)) ==
-	    EXIT_OK && (put(stderr, &notes) == -1 || put(stdout, &out) == -1)) {
+	    ((rc = bump_domain(&run->bump, domain, &p, &out, &notes)) ==
+	    EXIT_OK || rc == EXIT_PUBLISH) &&
+	    (put(stderr, &notes) == -1 || (run->bump.format ==
+	    IDSTATE_FORMAT_JSON && fputs(run->njson++ == 0 ?
+	    IDSTATE_JSON_OPEN : IDSTATE_JSON_SEP, stdout) == EOF) ||
+	    put(stdout, &out) == -1)) {
 		mlog_warn("%s: writing the output", domain);
 		rc = EXIT_ERROR;
 	}
@@ -318,6 +324,8 @@ main(int argc, char *argv[])
 		{ "timeout",	required_argument,	NULL, 'T' },
 		{ "report",	no_argument,		NULL, 'R' },
 		{ "days",	required_argument,	NULL, 'D' },
+		{ "publish-hook", required_argument,	NULL, 'P' },
+		{ "no-publish",	no_argument,		NULL, 'N' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct run	 run;
@@ -330,7 +338,8 @@ main(int argc, char *argv[])
 	const char	*tflag = NULL;
 	int		 ch, all = 0, rc = EXIT_OK, drc, nosmtp = 0;
 	int		 timeout_s = CHECK_TIMEOUT_S;
-	int		 report = 0, days = 0;
+	int		 report = 0, days = 0, nopublish = 0;
+	const char	*hookflag = NULL;
 
 	memset(&run, 0, sizeof(run));
 	bump_init(&run.bump, NULL, &run.fopts);
@@ -393,6 +402,12 @@ main(int argc, char *argv[])
 				usage();
 			}
 			break;
+		case 'P':
+			hookflag = optarg;
+			break;
+		case 'N':
+			nopublish = 1;
+			break;
 		case 'h':
 			help();
 		default:
@@ -404,6 +419,7 @@ main(int argc, char *argv[])
 	run.report_days = days > 0 ? days : SUMMARY_DAYS_DEFAULT;
 	if (report) {	/* --report: tlsrpt/summary.c does the rest */
 		if (check_mode || run.bump.rotate || !run.bump.verify || nosmtp ||
+		    hookflag != NULL || nopublish ||
 		    tflag != NULL || run.fopts.ca_file != NULL ||
 		    run.fopts.nconnect_to > 0) {
 			mlog_warnx("--report takes only -c, --days, --format "
@@ -422,8 +438,19 @@ main(int argc, char *argv[])
 	}
 	if ((all && argc > 0) || (!all && argc == 0))
 		usage();
-	if (check_mode && (run.bump.rotate || !run.bump.verify)) {
-		mlog_warnx("--check takes neither --rotate nor --no-verify");
+	if (check_mode && (run.bump.rotate || !run.bump.verify ||
+	    hookflag != NULL || nopublish)) {
+		mlog_warnx("--check takes none of --rotate, --no-verify, "
+		    "--publish-hook, --no-publish");
+		usage();
+	}
+	if (hookflag != NULL && nopublish) {
+		mlog_warnx("--publish-hook and --no-publish exclude each other");
+		usage();
+	}
+	if (hookflag != NULL && hookflag[0] != '/') {
+		mlog_warnx("--publish-hook \"%.64s\": want an absolute path",
+		    hookflag);
 		usage();
 	}
 	if (!check_mode && (nosmtp || tflag != NULL)) {
@@ -448,6 +475,15 @@ main(int argc, char *argv[])
 	if (load_conf(cflag, &run.conf) == -1)
 		return check_mode ? CHECK_UNKNOWN : EXIT_CONF;
 	run.bump.state_dir = run.conf->state_dir;
+	run.bump.conf = run.conf;	/* lives as long as run.lk */
+	run.bump.publish_wait = run.conf->publish_wait;
+	run.bump.ns.server = run.conf->nsupdate_server;
+	run.bump.ns.zone = run.conf->nsupdate_zone;
+	run.bump.refresh = (int64_t)run.conf->refresh;
+	run.bump.hook = hookflag != NULL ? hookflag : run.conf->publish_hook;
+	run.bump.track = run.bump.hook != NULL;
+	if (nopublish)
+		run.bump.hook = NULL;
 	if (all && run.conf->ndomains == 0) {
 		mlog_warnx("--all: %s lists no domains; name them on the "
 		    "command line", run.conf->path != NULL ? run.conf->path :
@@ -489,6 +525,14 @@ main(int argc, char *argv[])
 		if ((drc = run_domain(&run, domains[i])) != EXIT_OK &&
 		    rc == EXIT_OK)
 			rc = drc;
+	/* One JSON document for the run, even when every domain failed. */
+	if (run.bump.format == IDSTATE_FORMAT_JSON &&
+	    (fputs(run.njson > 0 ? IDSTATE_JSON_CLOSE : IDSTATE_JSON_EMPTY,
+	    stdout) == EOF || fflush(stdout) == EOF)) {
+		mlog_warn("standard output");
+		if (rc == EXIT_OK)
+			rc = EXIT_ERROR;
+	}
  out:
 	bump_finish(&run.bump);
 	free(domains);

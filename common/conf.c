@@ -47,6 +47,12 @@ enum conf_key {
 	CONF_KEY_REPORT_MAX_SIZE,
 	CONF_KEY_REPORT_CRITICAL,
 	CONF_KEY_REPORT_GRACE,
+	CONF_KEY_PUBLISH_HOOK,
+	CONF_KEY_PUBLISH_WAIT,
+	CONF_KEY_NSUPDATE_SERVER,
+	CONF_KEY_NSUPDATE_ZONE,
+	CONF_KEY_NSUPDATE_KEY,
+	CONF_KEY_REFRESH,
 	CONF_KEY__MAX
 };
 
@@ -75,6 +81,12 @@ const char *const conf_keys[CONF_KEY__MAX + 1] = {
 	"report_max_size",
 	"report_critical",
 	"report_grace",
+	"publish_hook",
+	"publish_wait",
+	"nsupdate_server",
+	"nsupdate_zone",
+	"nsupdate_key",
+	"refresh",
 	NULL
 };
 
@@ -111,6 +123,12 @@ static const enum conf_scope conf_key_scope[CONF_KEY__MAX] = {
 	CONF_SCOPE_GLOBAL,	/* report_max_size */
 	CONF_SCOPE_GLOBAL,	/* report_critical */
 	CONF_SCOPE_GLOBAL,	/* report_grace */
+	CONF_SCOPE_GLOBAL,	/* publish_hook */
+	CONF_SCOPE_GLOBAL,	/* publish_wait */
+	CONF_SCOPE_GLOBAL,	/* nsupdate_server */
+	CONF_SCOPE_GLOBAL,	/* nsupdate_zone */
+	CONF_SCOPE_GLOBAL,	/* nsupdate_key */
+	CONF_SCOPE_GLOBAL,	/* refresh */
 };
 
 static const char *const conf_dnssec_names[CONF_DNSSEC__MAX] = {
@@ -233,6 +251,9 @@ conf_new(void)
 	conf->report_max_size = CONF_REPORT_MAX_SIZE_DEFAULT;
 	conf->report_critical = CONF_REPORT_CRITICAL_DEFAULT;
 	conf->report_grace = CONF_REPORT_GRACE_DEFAULT;
+	conf->publish_hook = NULL;
+	conf->publish_wait = CONF_PUBLISH_WAIT_DEFAULT;
+	conf->refresh = CONF_REFRESH_DEFAULT;
 	if ((conf->state_dir = xstrdup(CONF_STATE_DIR)) == NULL) {
 		free(conf);
 		return NULL;
@@ -255,6 +276,10 @@ conf_free(struct conf *conf)
 	free(conf->cache_dir);
 	free(conf->state_dir);
 	free(conf->report_dir);
+	free(conf->publish_hook);
+	free(conf->nsupdate_server);
+	free(conf->nsupdate_zone);
+	free(conf->nsupdate_key);
 	for (i = 0; i < conf->ndomains; i++) {
 		free(conf->domains[i].override);
 		free(conf->domains[i].mx_allow);
@@ -397,6 +422,70 @@ conf_resolver(struct conf_parser *p, char *val)
 	return 0;
 }
 
+/*
+ * nsupdate_server "ADDR" or "ADDR@PORT", stored as nsupdate(1)'s "ADDR
+ * [PORT]".  Returns 0, or -1 with err set.
+ */
+static int
+conf_nsupdate_server(struct conf_parser *p, const char *val)
+{
+	struct conf	*conf = p->conf;
+	char		 addr[INET6_ADDRSTRLEN], q[CONF_QUOTE_SIZE];
+	char		 out[INET6_ADDRSTRLEN + 8];
+	struct in_addr	 in4;
+	struct in6_addr	 in6;
+	const char	*at;
+	size_t		 alen;
+
+	alen = (at = strchr(val, '@')) != NULL ? (size_t)(at - val) :
+	    strlen(val);
+	if (alen > 0 && alen < sizeof(addr)) {
+		memcpy(addr, val, alen);
+		addr[alen] = '\0';
+	}
+	if (alen == 0 || alen >= sizeof(addr) ||
+	    (inet_pton(AF_INET, addr, &in4) != 1 &&
+	    inet_pton(AF_INET6, addr, &in6) != 1) ||
+	    (at != NULL && !conf_port_ok(at + 1))) {
+		conf_err(p, "invalid nsupdate_server \"%s\" (expected an IP "
+		    "address, optionally @PORT 1..65535)", conf_quote(q, val));
+		return -1;
+	}
+	(void)snprintf(out, sizeof(out), "%s%s%s", addr, at != NULL ? " " :
+	    "", at != NULL ? at + 1 : "");
+	free(conf->nsupdate_server);
+	if ((conf->nsupdate_server = xstrdup(out)) == NULL) {
+		conf_err(p, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* nsupdate_zone: a hostname, stored lower case with no trailing dot. */
+static int
+conf_nsupdate_zone(struct conf_parser *p, const char *val)
+{
+	struct conf	*conf = p->conf;
+	char		 q[CONF_QUOTE_SIZE];
+	size_t		 len = strlen(val);
+
+	if (len > 1 && val[len - 1] == '.')
+		len--;
+	if (len == 0 || len >= HOST_NAME_SIZE || !host_valid(val, len)) {
+		conf_err(p, "invalid nsupdate_zone \"%s\" (expected a domain "
+		    "name)", conf_quote(q, val));
+		return -1;
+	}
+	free(conf->nsupdate_zone);
+	if ((conf->nsupdate_zone = xstrdup(val)) == NULL) {
+		conf_err(p, "out of memory");
+		return -1;
+	}
+	conf->nsupdate_zone[len] = '\0';
+	host_lower(conf->nsupdate_zone);
+	return 0;
+}
+
 /* "domain: NAME": start a new section.  Returns 0, or -1 with err set. */
 static int
 conf_domain_start(struct conf_parser *p, const char *val)
@@ -535,6 +624,43 @@ conf_seconds(struct conf_parser *p, const char *key, const char *val,
 		return -1;
 	}
 	*dst = (unsigned long)n;
+	return 0;
+}
+
+/*
+ * refresh: "off" (0), or a duration N[s|m|h|d] of CONF_REFRESH_MIN to
+ * CONF_REFRESH_MAX seconds.
+ */
+static int
+conf_refresh(struct conf_parser *p, const char *val)
+{
+	static const struct {
+		char		 c;
+		unsigned long	 mul;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	char		 q[CONF_QUOTE_SIZE];
+	uint64_t	 n;
+	size_t		 len = strlen(val), i;
+	unsigned long	 mul = 1;
+
+	if (strcmp(val, "off") == 0) {
+		p->conf->refresh = 0;
+		return 0;
+	}
+	for (i = 0; len > 1 && i < sizeof(units) / sizeof(units[0]); i++)
+		if (val[len - 1] == units[i].c) {
+			mul = units[i].mul;
+			len--;
+			break;
+		}
+	if (len > 10 || num_parse(val, len, 1, CONF_REFRESH_MAX, 0, &n) == -1 ||
+	    n * mul < CONF_REFRESH_MIN || n * mul > CONF_REFRESH_MAX) {
+		conf_err(p, "invalid refresh \"%s\" (expected off, or %lu "
+		    "seconds to %lu days, for example 24h)", conf_quote(q, val),
+		    CONF_REFRESH_MIN, CONF_REFRESH_MAX / 86400);
+		return -1;
+	}
+	p->conf->refresh = (unsigned long)(n * mul);
 	return 0;
 }
 
@@ -705,6 +831,19 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 	case CONF_KEY_REPORT_CRITICAL:
 	case CONF_KEY_REPORT_GRACE:
 		return conf_report(p, k, val);
+	case CONF_KEY_PUBLISH_HOOK:
+		return conf_set_path(p, val, &conf->publish_hook);
+	case CONF_KEY_PUBLISH_WAIT:
+		return conf_seconds(p, conf_keys[k], val,
+		    CONF_PUBLISH_WAIT_MAX, &conf->publish_wait);
+	case CONF_KEY_NSUPDATE_SERVER:
+		return conf_nsupdate_server(p, val);
+	case CONF_KEY_NSUPDATE_ZONE:
+		return conf_nsupdate_zone(p, val);
+	case CONF_KEY_NSUPDATE_KEY:
+		return conf_set_path(p, val, &conf->nsupdate_key);
+	case CONF_KEY_REFRESH:
+		return conf_refresh(p, val);
 	case CONF_KEY__MAX:
 		break;
 	}

@@ -35,6 +35,15 @@
  *	report_max_size	global		1K..64M bytes, one report (10M)
  *	report_critical	global		0..100 percent failed sessions (5)
  *	report_grace	global		0..31557600 seconds (259200)
+ *	publish_hook	global		program mta-sts-id runs to publish
+ *					a new id (none)
+ *	publish_wait	global		0..3600 seconds to wait for the DNS
+ *					to show a published id (60)
+ *	nsupdate_server	global		ADDR[@PORT] for nsupdate(1) (none)
+ *	nsupdate_zone	global		zone for nsupdate(1) (none)
+ *	nsupdate_key	global		TSIG key file, nsupdate -k (none)
+ *	refresh		global		off | 60s..366d: mta-sts-id issues
+ *					a new id when the id is older (24h)
  *
  * Relative paths are taken relative to the directory of the configuration
  * file and stored as given after that join.
@@ -88,6 +97,11 @@
 #define CONF_REPORT_MAX_SIZE_MAX	(64UL * 1024 * 1024)
 #define CONF_REPORT_CRITICAL_DEFAULT	5UL
 #define CONF_REPORT_GRACE_DEFAULT	259200UL
+#define CONF_PUBLISH_WAIT_DEFAULT	60UL
+#define CONF_PUBLISH_WAIT_MAX		3600UL
+#define CONF_REFRESH_DEFAULT		86400UL
+#define CONF_REFRESH_MIN		60UL
+#define CONF_REFRESH_MAX		(366UL * 86400)
 
 enum conf_dnssec {
 	CONF_DNSSEC_REQUIRE,
@@ -152,6 +166,14 @@ struct conf {
 	unsigned long		 report_max_size;	/* one report, bytes */
 	unsigned long		 report_critical;	/* percent failed */
 	unsigned long		 report_grace;		/* seconds */
+	/* mta-sts-id: NULL publish_hook means print only. */
+	char			*publish_hook;	/* owned */
+	unsigned long		 publish_wait;	/* seconds */
+	/* --format nsupdate and the nsupdate hook; NULL: not set. */
+	char			*nsupdate_server;	/* "ADDR" or "ADDR PORT" */
+	char			*nsupdate_zone;		/* lower case, no dot */
+	char			*nsupdate_key;		/* key file path */
+	unsigned long		 refresh;	/* seconds; 0: off */
 };
 
 /*

@@ -23,6 +23,9 @@ PACKAGES=(
 	# check.sh: small policy and SMTP servers for --check findings
 	python3
 	apache2 libapache2-mod-fcgid lighttpd lighttpd-mod-openssl nginx fcgiwrap openssl postfix-mta-sts-resolver	# web tests: the servers of htaccess-examples/, a real MTA-STS client
+	faketime	# publish.sh: the refresh setting under a fake clock
+	systemd	# install.sh: systemd-analyze verify of the shipped units
+	bind9 bind9-dnsutils	# nsupdate.sh: named taking TSIG-signed RFC 2136 updates, nsupdate, dig, tsig-keygen
 	pebble certbot caddy	# acme.sh, caddy.sh: the ACME test CA, certbot --webroot, Caddy's on-demand TLS (mod_md is in apache2)
 )
 

@@ -387,8 +387,8 @@ raw --check -c "$T/check.conf" --format zone secure.example
 want_rc "usage: --check with --format zone" 3
 raw --check -c "$T/check.conf" --rotate secure.example
 want_rc "usage: --check with --rotate" 3
-raw -c "$T/check.conf" --format json secure.example
-want_rc "usage: --format json without --check" 2
+raw -c "$T/check.conf" --format text secure.example
+want_rc "usage: --format text without --check" 2
 raw --check -c "$T/no-such.conf" secure.example
 want_rc "configuration missing: UNKNOWN" 3
 

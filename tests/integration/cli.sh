@@ -156,17 +156,19 @@ setmx_live() { setmx "$@"; serve dns; }
 raw
 want_rc "usage: no domain" 2
 cat >"$T/want" <<'U'
-usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]
-	[--no-verify] [--ca-file FILE]
-	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
+usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate|json]
+	[--rotate] [--no-verify] [--publish-hook PROGRAM | --no-publish]
+	[--ca-file FILE] [--connect-to HOST1:PORT1:HOST2:PORT2]
+	DOMAIN ... | --all
 U
 same_bytes "usage: the message" "$T/err" "$T/want"
 raw --help
 want_rc "usage: --help" 0
 cat >"$T/want" <<'U'
-usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate] [--rotate]
-	[--no-verify] [--ca-file FILE]
-	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
+usage: mta-sts-id [-c FILE] [--format zone|value|nsupdate|json]
+	[--rotate] [--no-verify] [--publish-hook PROGRAM | --no-publish]
+	[--ca-file FILE] [--connect-to HOST1:PORT1:HOST2:PORT2]
+	DOMAIN ... | --all
        mta-sts-id --check [-c FILE] [--format text|json] [--no-smtp]
 	[--days N] [--timeout SECONDS] [--ca-file FILE]
 	[--connect-to HOST1:PORT1:HOST2:PORT2] DOMAIN ... | --all
@@ -198,7 +200,7 @@ else
 fi
 raw -c "$T/cli.conf" --all secure.example
 want_rc "usage: domains and --all" 2
-raw -c "$T/cli.conf" --format json secure.example
+raw -c "$T/cli.conf" --format yaml secure.example
 want_rc "usage: unknown format" 2
 raw -c "$T/cli.conf" --connect-to 127.0.0.1:443 secure.example
 want_rc "usage: malformed --connect-to" 2

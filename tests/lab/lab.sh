@@ -16,6 +16,7 @@
 #                                        wait until nsd serves the new SOA serial
 #   lab.sh settlsa DIR NAME ["USAGE SELECTOR MTYPE HEX"]...
 #                                        the same for NAME's TLSA RRset
+#   lab.sh settxt DIR NAME ["TEXT"]...  the same for NAME's TXT RRset
 #   lab.sh queries DIR                   print the number of queries nsd has
 #                                        answered since it started (remote
 #                                        control: nsd-control stats_noreset)
@@ -39,7 +40,7 @@ die() {
 
 usage() {
 	echo "usage:" >&2
-	sed -n '3,21s/^# \{0,1\}//p' "$0" >&2
+	sed -n '3,22s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -370,6 +371,23 @@ cmd_settlsa() {
 	set_rrset "$owner" TLSA "$lines"
 }
 
+cmd_settxt() {
+	local owner rr lines=
+	[ $# -ge 2 ] || usage
+	set_dir "$1"
+	need_env
+	owner=${2,,}
+	owner=${owner%.}.
+	shift 2
+	for rr in "$@"; do
+		case $rr in
+		*'"'*|*'\'*|'') die "bad TXT \"$rr\": no quotes or backslashes, not empty" ;;
+		esac
+		lines+="$owner IN TXT \"$rr\""$'\n'
+	done
+	set_rrset "$owner" TXT "$lines"
+}
+
 # set_rrset OWNER TYPE LINES: replace OWNER's TYPE records in its zone's
 # source by LINES, bump the serial, re-sign, and have nsd serve it.
 set_rrset() {
@@ -425,5 +443,6 @@ stopnsd) shift; cmd_stopnsd "$@" ;;
 startnsd) shift; cmd_startnsd "$@" ;;
 setmx) shift; cmd_setmx "$@" ;;
 settlsa) shift; cmd_settlsa "$@" ;;
+settxt) shift; cmd_settxt "$@" ;;
 *) usage ;;
 esac

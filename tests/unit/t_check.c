@@ -400,6 +400,24 @@ test_state(void)
 	t_streq(have, "CRITICAL id", "state: other id in DNS");
 	check_report_clear(&r);
 
+	st.published = IDSTATE_PUB_PENDING;
+	check_report_init(&r, "ex");
+	check_state(&st, "20231231000000", &p, &r);
+	summary(&r, have, sizeof(have));
+	t_streq(have, "WARNING id", "state: issued, never published");
+	t_ok(r.n == 1 && strcmp(r.f[0].msg, "id 20240101000000 was issued "
+	    "but never published (the publish hook failed, or the DNS did "
+	    "not show it in time; the DNS has id 20231231000000); run "
+	    "mta-sts-id to try again") == 0,
+	    "state: issued, never published: message");
+	check_report_clear(&r);
+	check_report_init(&r, "ex");
+	check_state(&st, "20240101000000", &p, &r);
+	summary(&r, have, sizeof(have));
+	t_streq(have, "OK id", "state: \"published no\" but the DNS has it");
+	check_report_clear(&r);
+	st.published = IDSTATE_PUB_UNTRACKED;
+
 	check_report_init(&r, "ex");
 	check_state(NULL, "20240101000000", &p, &r);
 	summary(&r, have, sizeof(have));

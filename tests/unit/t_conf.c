@@ -684,7 +684,8 @@ test_api(void)
 	    "cache_size", "cache_dir_max", "domain",
 	    "override", "mx_allow", "report_dir", "report_max_count",
 	    "report_max_bytes", "report_max_size", "report_critical",
-	    "report_grace", NULL };
+	    "report_grace", "publish_hook", "publish_wait", "nsupdate_server",
+	    "nsupdate_zone", "nsupdate_key", "refresh", NULL };
 	const char			*api_text = "mode: none\n"
 	    "domain: b.example\nmode: enforce\noverride: b.txt\n"
 	    "domain: a.example\n";
@@ -1103,6 +1104,100 @@ test_report_keys(void)
 	}
 }
 
+/* The publish keys of mta-sts-id: defaults, values, errors, scope. */
+static void
+test_publish_keys(void)
+{
+	struct conf	*c;
+	char		 err[512];
+	int		 rc;
+
+	rc = conf_parse("/etc/m/t.conf", "", 0, &c, err, sizeof(err));
+	if (t_inteq(rc, 0, "publish keys: empty parses")) {
+		t_ok(c->publish_hook == NULL && c->publish_wait == 60,
+		    "publish keys: defaults (no hook, 60 s)");
+		conf_free(c);
+	}
+	rc = conf_parse("/etc/m/t.conf", "publish_hook: hooks/p\n"
+	    "publish_wait: 0\n", 38, &c, err, sizeof(err));
+	if (t_inteq(rc, 0, "publish keys: values parse")) {
+		t_streq(c->publish_hook, "/etc/m/hooks/p",
+		    "publish_hook: relative to the configuration's directory");
+		t_inteq((long long)c->publish_wait, 0, "publish_wait: 0");
+		conf_free(c);
+	}
+	rc = conf_parse("t.conf", "publish_wait: 3601\n", 19, &c, err,
+	    sizeof(err));
+	t_streq(rc == -1 ? err : "(parsed)", "t.conf:1: invalid publish_wait "
+	    "\"3601\" (expected 0..3600 seconds)", "publish_wait: range");
+	rc = conf_parse("t.conf", "domain: a.example\npublish_hook: /x\n",
+	    35, &c, err, sizeof(err));
+	t_streq(rc == -1 ? err : "(parsed)", "t.conf:2: \"publish_hook\" is a "
+	    "global setting; move it before the first \"domain:\" line",
+	    "publish_hook: global only");
+
+	rc = conf_parse("/etc/m/t.conf", "nsupdate_server: 2001:db8::1@5353\n"
+	    "nsupdate_zone: Example.COM.\nnsupdate_key: k/tsig.key\n", 87,
+	    &c, err, sizeof(err));
+	if (t_inteq(rc, 0, "nsupdate keys: parse")) {
+		t_ok(strcmp(c->nsupdate_server, "2001:db8::1 5353") == 0 &&
+		    strcmp(c->nsupdate_zone, "example.com") == 0 &&
+		    strcmp(c->nsupdate_key, "/etc/m/k/tsig.key") == 0,
+		    "nsupdate keys: \"ADDR PORT\", zone lower case without "
+		    "the dot, key file relative to the configuration");
+		conf_free(c);
+	}
+	rc = conf_parse("t.conf", "nsupdate_server: ns1.example\n", 29, &c,
+	    err, sizeof(err));
+	t_streq(rc == -1 ? err : "(parsed)", "t.conf:1: invalid "
+	    "nsupdate_server \"ns1.example\" (expected an IP address, "
+	    "optionally @PORT 1..65535)", "nsupdate_server: a name refused");
+	rc = conf_parse("t.conf", "nsupdate_server: 127.0.0.1@0\n", 29, &c,
+	    err, sizeof(err));
+	t_inteq(rc, -1, "nsupdate_server: port 0 refused");
+	rc = conf_parse("t.conf", "nsupdate_zone: a_b..example\n", 28, &c,
+	    err, sizeof(err));
+	t_streq(rc == -1 ? err : "(parsed)", "t.conf:1: invalid nsupdate_zone "
+	    "\"a_b..example\" (expected a domain name)",
+	    "nsupdate_zone: invalid name refused");
+
+	{
+		static const struct {
+			const char	*text;
+			long long	 want;	/* -1: refused */
+		} r[] = {
+			{ "", 86400 }, { "refresh: off\n", 0 },
+			{ "refresh: 24h\n", 86400 }, { "refresh: 2d\n", 172800 },
+			{ "refresh: 90m\n", 5400 }, { "refresh: 60\n", 60 },
+			{ "refresh: 366d\n", 31622400 }, { "refresh: 59s\n", -1 },
+			{ "refresh: 367d\n", -1 }, { "refresh: 0\n", -1 },
+			{ "refresh: h\n", -1 }, { "refresh: 1w\n", -1 },
+			{ "refresh: Off\n", -1 },
+		};
+		size_t	 i;
+
+		for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+			rc = conf_parse("t.conf", r[i].text, strlen(r[i].text),
+			    &c, err, sizeof(err));
+			if (r[i].want == -1) {
+				t_ok(rc == -1 && strstr(err, "invalid refresh") !=
+				    NULL, "refresh row %zu: refused", i);
+				continue;
+			}
+			if (t_inteq(rc, 0, "refresh row %zu: parses", i)) {
+				t_inteq((long long)c->refresh, r[i].want,
+				    "refresh row %zu: seconds", i);
+				conf_free(c);
+			}
+		}
+		rc = conf_parse("t.conf", "refresh: 1w\n", 12, &c, err,
+		    sizeof(err));
+		t_streq(rc == -1 ? err : "(parsed)", "t.conf:1: invalid refresh "
+		    "\"1w\" (expected off, or 60 seconds to 366 days, for "
+		    "example 24h)", "refresh: the message");
+	}
+}
+
 /* conf_load_for(): the partial parse once a stamp vouches for the file. */
 static void
 test_load_for(void)
@@ -1218,6 +1313,7 @@ main(void)
 	t_suite = "conf";
 	test_cache_keys();
 	test_report_keys();
+	test_publish_keys();
 	test_load_for();
 	test_mx_allow();
 	test_rows();

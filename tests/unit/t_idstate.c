@@ -211,30 +211,40 @@ test_decide(void)
 	mkpolicy(&age, POLICY_MODE_ENFORCE, 604800, "mx1.example.com",
 	    "mx2.example.com", NULL);
 
-	t_inteq(idstate_decide(NULL, &same, T0, 0), IDSTATE_FIRST,
+	t_inteq(idstate_decide(NULL, &same, T0, 0, 86400), IDSTATE_FIRST,
 	    "decide: no state: first id");
-	t_inteq(idstate_decide(NULL, &same, T0, 1), IDSTATE_FIRST,
+	t_inteq(idstate_decide(NULL, &same, T0, 1, 86400), IDSTATE_FIRST,
 	    "decide: no state with rotate: first id");
-	t_inteq(idstate_decide(&cur, &same, T0 + 60, 0), IDSTATE_UNCHANGED,
+	t_inteq(idstate_decide(&cur, &same, T0 + 60, 0, 86400),
+	    IDSTATE_UNCHANGED,
 	    "decide: same policy (other order, case, duplicates): unchanged");
-	t_inteq(idstate_decide(&cur, &other, T0 + 60, 0), IDSTATE_CHANGED,
+	t_inteq(idstate_decide(&cur, &other, T0 + 60, 0, 86400), IDSTATE_CHANGED,
 	    "decide: mx changed");
-	t_inteq(idstate_decide(&cur, &mode, T0 + 60, 0), IDSTATE_CHANGED,
+	t_inteq(idstate_decide(&cur, &mode, T0 + 60, 0, 86400), IDSTATE_CHANGED,
 	    "decide: mode changed");
-	t_inteq(idstate_decide(&cur, &age, T0 + 60, 0), IDSTATE_CHANGED,
+	t_inteq(idstate_decide(&cur, &age, T0 + 60, 0, 86400), IDSTATE_CHANGED,
 	    "decide: max_age changed");
-	t_inteq(idstate_decide(&cur, &other, T0 + 60, 1), IDSTATE_CHANGED,
+	t_inteq(idstate_decide(&cur, &other, T0 + 60, 1, 86400), IDSTATE_CHANGED,
 	    "decide: changed wins over rotate");
-	t_inteq(idstate_decide(&cur, &same, T0 + 60, 1), IDSTATE_ROTATED,
+	t_inteq(idstate_decide(&cur, &same, T0 + 60, 1, 86400), IDSTATE_ROTATED,
 	    "decide: rotate");
-	t_inteq(idstate_decide(&cur, &same, T0 + 86400, 0), IDSTATE_UNCHANGED,
+	t_inteq(idstate_decide(&cur, &same, T0 + 86400, 0, 86400),
+	    IDSTATE_UNCHANGED,
 	    "decide: exactly 24 hours old: unchanged");
-	t_inteq(idstate_decide(&cur, &same, T0 + 86401, 0), IDSTATE_REFRESH,
+	t_inteq(idstate_decide(&cur, &same, T0 + 86401, 0, 86400),
+	    IDSTATE_REFRESH,
 	    "decide: older than 24 hours: daily refresh");
-	t_inteq(idstate_decide(&cur, &same, T0 + 86401, 1), IDSTATE_ROTATED,
+	t_inteq(idstate_decide(&cur, &same, T0 + 86401, 1, 86400),
+	    IDSTATE_ROTATED,
 	    "decide: rotate wins over refresh");
-	t_inteq(idstate_decide(&cur, &same, T0 - 86401 * 3, 0),
+	t_inteq(idstate_decide(&cur, &same, T0 - 86401 * 3, 0, 86400),
 	    IDSTATE_UNCHANGED, "decide: issued in the future: unchanged");
+	t_inteq(idstate_decide(&cur, &same, T0 + 86400 * 400, 0, 0),
+	    IDSTATE_UNCHANGED, "decide: refresh off: an old id is kept");
+	t_inteq(idstate_decide(&cur, &same, T0 + 3601, 0, 3600),
+	    IDSTATE_REFRESH, "decide: refresh 1h: older than an hour");
+	t_inteq(idstate_decide(&cur, &other, T0 + 60, 0, 0),
+	    IDSTATE_CHANGED, "decide: refresh off: a change still bumps");
 	policy_clear(&same);
 	policy_clear(&other);
 	policy_clear(&mode);
@@ -308,25 +318,84 @@ test_output(void)
 	buf_init(&notes, 4096);
 	(void)idstate_output(IDSTATE_FORMAT_ZONE, "example.com",
 	    "20261122153000", "changed: +mx3.example.com -mx1.example.com",
-	    &out, &notes);
+	    NULL, &out, &notes);
 	t_streq(out.data, "; example.com: changed: +mx3.example.com "
 	    "-mx1.example.com\n_mta-sts.example.com. 300 IN TXT "
 	    "\"v=STSv1; id=20261122153000\"\n", "output: zone");
 	t_inteq((long long)notes.len, 0, "output: zone: no notes");
 	buf_reset(&out);
 	(void)idstate_output(IDSTATE_FORMAT_VALUE, "example.com",
-	    "20261122153000", "unchanged", &out, &notes);
+	    "20261122153000", "unchanged", NULL, &out, &notes);
 	t_streq(out.data, "v=STSv1; id=20261122153000\n",
 	    "output: value: only the value");
 	t_streq(notes.data, "; example.com: unchanged\n",
 	    "output: value: the comment in the notes");
 	buf_reset(&out);
 	(void)idstate_output(IDSTATE_FORMAT_NSUPDATE, "example.com",
-	    "20261122153000", "rotated", &out, &notes);
+	    "20261122153000", "rotated", NULL, &out, &notes);
 	t_streq(out.data, "; example.com: rotated\n"
 	    "update delete _mta-sts.example.com. TXT\n"
 	    "update add _mta-sts.example.com. 300 TXT "
 	    "\"v=STSv1; id=20261122153000\"\nsend\n", "output: nsupdate");
+	buf_reset(&out);
+	(void)idstate_output(IDSTATE_FORMAT_NSUPDATE, "example.com",
+	    "20261122153000", "rotated", &(struct idstate_nsupdate){
+	    "192.0.2.1 5353", "example.com" }, &out, &notes);
+	t_streq(out.data, "; example.com: rotated\n"
+	    "server 192.0.2.1 5353\nzone example.com.\n"
+	    "update delete _mta-sts.example.com. TXT\n"
+	    "update add _mta-sts.example.com. 300 TXT "
+	    "\"v=STSv1; id=20261122153000\"\nsend\n",
+	    "output: nsupdate with server and zone");
+	buf_reset(&out);
+	(void)idstate_output(IDSTATE_FORMAT_NSUPDATE, "example.com",
+	    "20261122153000", "rotated", &(struct idstate_nsupdate){
+	    NULL, "example.com" }, &out, &notes);
+	t_streq(out.data, "; example.com: rotated\nzone example.com.\n"
+	    "update delete _mta-sts.example.com. TXT\n"
+	    "update add _mta-sts.example.com. 300 TXT "
+	    "\"v=STSv1; id=20261122153000\"\nsend\n",
+	    "output: nsupdate with a zone only");
+
+	/* json: exact bytes, the three "published" forms, escaping. */
+	{
+		struct idstate	 st;
+
+		idstate_init(&st);
+		mkpolicy(&st.pol, POLICY_MODE_ENFORCE, 604800,
+		    "mx2.example.com", "*.backup.example.com", NULL);
+		(void)snprintf(st.id, sizeof(st.id), "20261122153000");
+		st.issued = 1795361400;
+		st.published = 1795361402;
+		buf_reset(&out);
+		(void)idstate_output_json(&st, "example.com", "first id",
+		    &out);
+		t_streq(out.data, "{\"domain\":\"example.com\",\"name\":"
+		    "\"_mta-sts.example.com\",\"ttl\":300,\"value\":"
+		    "\"v=STSv1; id=20261122153000\",\"id\":\"20261122153000\","
+		    "\"why\":\"first id\",\"issued\":1795361400,\"published\":"
+		    "1795361402,\"policy\":{\"mode\":\"enforce\",\"max_age\":"
+		    "604800,\"mx\":[\"*.backup.example.com\","
+		    "\"mx2.example.com\"]}}", "output: json");
+		st.published = IDSTATE_PUB_PENDING;
+		buf_reset(&out);
+		(void)idstate_output_json(&st, "example.com", "a \"q\" \\\n",
+		    &out);
+		t_ok(strstr(out.data, "\"why\":\"a \\\"q\\\" \\\\\\u000a\","
+		    "\"issued\":1795361400,\"published\":false,") != NULL,
+		    "output: json: escapes, published false");
+		st.published = IDSTATE_PUB_UNTRACKED;
+		policy_clear(&st.pol);
+		st.pol.mode = POLICY_MODE_NONE;
+		st.pol.max_age = 86400;
+		buf_reset(&out);
+		(void)idstate_output_json(&st, "example.com", "unchanged",
+		    &out);
+		t_ok(strstr(out.data, "\"published\":null,\"policy\":{"
+		    "\"mode\":\"none\",\"max_age\":86400,\"mx\":[]}}") !=
+		    NULL, "output: json: published null, no mx");
+		idstate_clear(&st);
+	}
 
 	t_ok(idstate_format_parse("zone", &f) == 0 &&
 	    f == IDSTATE_FORMAT_ZONE, "format_parse: zone");
@@ -389,6 +458,73 @@ test_render_parse(void)
 	    err, sizeof(err)), 0, "parse: mode none without mx");
 	idstate_clear(&st);
 	idstate_clear(&back);
+	buf_free(&b);
+}
+
+/* "published": optional (old files have none), "no" or a time. */
+static void
+test_published(void)
+{
+	static const struct {
+		const char	*line;
+		int64_t		 want;
+	} t[] = {
+		{ "", IDSTATE_PUB_UNTRACKED },
+		{ "published no\n", IDSTATE_PUB_PENDING },
+		{ "published 0\n", 0 },
+		{ "published 1795361460\n", 1795361460 },
+	};
+	static const char *const bad[] = {
+		"published yes\n", "published -1\n", "published 01\n",
+		"published no\npublished no\n",
+	};
+	struct idstate	 st;
+	struct buf	 b, text;
+	size_t		 i, line;
+	char		 err[256];
+
+	idstate_init(&st);
+	buf_init(&b, IDSTATE_FILE_MAX);
+	buf_init(&text, IDSTATE_FILE_MAX);
+	t_ok(st.published == IDSTATE_PUB_UNTRACKED, "published: init is "
+	    "untracked");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf_reset(&text);
+		(void)buf_printf(&text, "mta-sts-id-state 1\ndomain "
+		    "example.com\nid 20261122153000\nissued 1795361400\n%s"
+		    "mode none\nmax_age 86400\nend\n", t[i].line);
+		if (!t_inteq(idstate_parse(text.data, text.len, "example.com",
+		    &st, &line, err, sizeof(err)), 0, "published row %zu: "
+		    "parses", i)) {
+			printf("    err: line %zu %s\n", line, err);
+			continue;
+		}
+		t_inteq(st.published, t[i].want, "published row %zu: value",
+		    i);
+		buf_reset(&b);
+		t_ok(idstate_render(&st, "example.com", &b) == 0 &&
+		    strcmp(b.data, text.data) == 0, "published row %zu: "
+		    "renders the same bytes", i);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_reset(&text);
+		(void)buf_printf(&text, "mta-sts-id-state 1\ndomain "
+		    "example.com\nid 20261122153000\nissued 1795361400\n%s"
+		    "mode none\nmax_age 86400\nend\n", bad[i]);
+		t_inteq(idstate_parse(text.data, text.len, "example.com",
+		    &st, &line, err, sizeof(err)), -1, "published bad row "
+		    "%zu: refused", i);
+		t_inteq((long long)line, i == 3 ? 6 : 5, "published bad row "
+		    "%zu: line", i);
+	}
+	st.published = -3;
+	(void)snprintf(st.id, sizeof(st.id), "20261122153000");
+	st.pol.mode = POLICY_MODE_NONE;
+	buf_reset(&b);
+	t_inteq(idstate_render(&st, "example.com", &b), -1,
+	    "published: render refuses an invalid value");
+	idstate_clear(&st);
+	buf_free(&text);
 	buf_free(&b);
 }
 
@@ -779,6 +915,7 @@ main(void)
 	test_describe();
 	test_output();
 	test_render_parse();
+	test_published();
 	test_parse_corrupt();
 	test_nomem();
 	test_load_save();
