@@ -1,12 +1,13 @@
 #!/bin/bash
-# bench/run.sh: the mta-sts-cgi benchmark suite (issues 5 and 11).  See
-# bench/README.md.
+# bench/run.sh: the mta-sts-cgi benchmark suite (issues 5, 11 and 17).
+# See bench/README.md.
 #
 #   bench/run.sh [PART...]        PART: fcgi cgi scale stability callgrind
-#                                 attack flood outage timing
+#                                 attack flood outage timing confscale
 #                                 (default: the first five, in that order;
 #                                 bench/attack.sh runs fcgi attack flood
-#                                 outage timing)
+#                                 outage timing; bench/confscale.sh runs
+#                                 confscale)
 #
 # Run as root on Debian 12 from a checkout.  It installs what it needs
 # (tests/deps.sh for the build and the DNS lab, BENCH_PACKAGES below for
@@ -20,12 +21,15 @@
 # NDOM=10000 (domains of the scale test), STAB_REQS=1000000,
 # CG_N=1000 (requests per callgrind measurement), BENCH_USER=www-data
 # (the servers and CGIs run as this user), BENCH_PORT=18480 (nginx ports
-# BENCH_PORT..+6), KEEP=1 (keep the temporary directory), BENCH_NO_MAKE=1
+# BENCH_PORT..+7), KEEP=1 (keep the temporary directory), BENCH_NO_MAKE=1
 # (use the binaries as they are); for issue 11's parts: ATTACK_C=16
 # (concurrent attack connections), ATTACK_DELAY_MS=50 (pause of each
 # attack connection between an answer and its next request), FLOOD_N=100000
 # (distinct random Hosts of the flood part), OUTAGE_N=4 (requests during
-# the DNS outage).
+# the DNS outage); for issue 17's part (confscale): CS_NS="1 10000 1000000"
+# (listed domains per configuration), CS_BEFORE=d9d4618 (the commit whose
+# build is measured side by side, from git archive into
+# bench/out/before-REV/; empty: none).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -44,6 +48,8 @@ ATTACK_C=${ATTACK_C:-16}
 ATTACK_DELAY_MS=${ATTACK_DELAY_MS:-50}
 FLOOD_N=${FLOOD_N:-100000}
 OUTAGE_N=${OUTAGE_N:-4}
+CS_NS=${CS_NS:-1 10000 1000000}
+CS_BEFORE=${CS_BEFORE-d9d4618}
 PARTS=${*:-fcgi cgi scale stability callgrind}
 
 # What the benchmark itself needs besides tests/deps.sh's build and lab
@@ -61,8 +67,8 @@ URLPATH=/.well-known/mta-sts.txt
 
 for p in $PARTS; do
 	case $p in
-	fcgi|cgi|scale|stability|callgrind|attack|flood|outage|timing) ;;
-	*) echo "usage: bench/run.sh [fcgi|cgi|scale|stability|callgrind|attack|flood|outage|timing]..." >&2
+	fcgi|cgi|scale|stability|callgrind|attack|flood|outage|timing|confscale) ;;
+	*) echo "usage: bench/run.sh [fcgi|cgi|scale|stability|callgrind|attack|flood|outage|timing|confscale]..." >&2
 	   exit 2 ;;
 	esac
 done
@@ -96,6 +102,22 @@ if [ -z "${BENCH_IN_NETNS:-}" ]; then
 		# extra row of figure 2.
 		make -s -C "$REPO" static/mta-sts.cgi >/dev/null 2>&1 ||
 		    echo "bench: make static/mta-sts.cgi failed; its row is left out" >&2
+	fi
+	# confscale: the build of CS_BEFORE, side by side (kept between runs).
+	if want confscale && [ -n "$CS_BEFORE" ]; then
+		rev=$(git -C "$REPO" rev-parse --short "$CS_BEFORE^{commit}")
+		CS_BEFORE_DIR=$HERE/out/before-$rev
+		if [ ! -x "$CS_BEFORE_DIR/fcgi/mta-sts.fcgi" ] ||
+		    [ ! -x "$CS_BEFORE_DIR/cgi/mta-sts.cgi" ] ||
+		    [ ! -f "$CS_BEFORE_DIR/common/libcore.a" ]; then
+			echo "bench: building $rev (git archive) in $CS_BEFORE_DIR" >&2
+			rm -rf "$CS_BEFORE_DIR"
+			mkdir -p "$CS_BEFORE_DIR"
+			git -C "$REPO" archive "$rev" | tar -x -C "$CS_BEFORE_DIR"
+			make -s -j2 -C "$CS_BEFORE_DIR" fcgi/mta-sts.fcgi \
+			    cgi/mta-sts.cgi common/libcore.a >/dev/null
+		fi
+		export CS_BEFORE_DIR CS_BEFORE_REV=$rev
 	fi
 	exec "$REPO/tests/lab/netns.sh" env BENCH_IN_NETNS=1 bash "$0" "$@"
 fi
@@ -379,6 +401,7 @@ EOF
 	fastcgi_server $((BENCH_PORT + 4)) "$T/run/listed.sock"
 	fastcgi_server $((BENCH_PORT + 5)) "$T/run/optin.sock"
 	fastcgi_server $((BENCH_PORT + 6)) "$T/run/outage.sock"
+	fastcgi_server $((BENCH_PORT + 7)) "$T/run/cs.sock"
 	echo "}"
 } >"$NG/nginx.conf"
 NGINX_PID=
@@ -905,6 +928,304 @@ part_callgrind() {
 	say "   CGI (one warm exec): ours ${R[cg_cgi_ours]}, minimal ${R[cg_cgi_minimal]} instructions"
 }
 
+# ===========================================================================
+# 10. Issue 17: configurations listing 1, 10,000 and 1,000,000 domains
+# ===========================================================================
+# The variants: BUILD-FORM-N, BUILD new (this checkout) or old (CS_BEFORE),
+# FORM main (N "domain:" lines in the configuration file) or df (the N
+# names in a domains_file); the requested domain, secure.example, is the
+# last of the N.  Files in $T/cs.
+CS=
+cs_conf() {	# cs_conf BUILD FORM N [nocache]: writes $CS/BUILD-FORM-N.conf
+	local b=$1 f=$2 n=$3 c=$CS/c-$1-$2-$3
+	{
+		printf 'trust_anchor: %s\nunbound_conf: %s\n' "$LAB_TA" "$LAB_UNBOUND_CONF"
+		[ -z "${4:-}" ] && printf 'cache_dir: %s\n' "$c"
+		if [ "$f" = df ]; then
+			printf 'domains_file: names-%s\n' "$n"	# relative: $CS
+		else
+			sed 's/^/domain: /' "$CS/names-$n"
+		fi
+	} >"$CS/$b-$f-$n.conf"
+	mkdir -p "$c"
+}
+part_confscale() {
+	local b f n v r line ok ms err pid q0 out name i last served
+	local -a vars=() usable=() specs=()
+	CS=$T/cs
+	mkdir -p "$CS"
+	say "10. confscale: listed domains N = $CS_NS; builds: this checkout${CS_BEFORE_DIR:+ and $CS_BEFORE_REV}; $RUNS runs"
+	for n in $CS_NS; do
+		awk -v n="$n" 'BEGIN { for (i = 1; i < n; i++) printf "d%07d.example\n", i
+			print "secure.example" }' >"$CS/names-$n"
+		for b in new ${CS_BEFORE_DIR:+old}; do
+			for f in main df; do
+				cs_conf "$b" "$f" "$n"
+				vars+=("$b-$f-$n")
+			done
+		done
+	done
+	say "   configuration sizes: $(for n in $CS_NS; do printf '%s: %s bytes; ' "$n" "$(wc -c <"$CS/new-main-$n.conf")"; done)"
+	# The helper, once per build.
+	cc "${CFLAGS_H[@]}" -I"$REPO/common" -o "$T/bin/confload-new" \
+	    "$HERE/confload.c" "$REPO/common/libcore.a" || die "cannot build bench/confload.c"
+	if [ -n "${CS_BEFORE_DIR:-}" ]; then
+		cc "${CFLAGS_H[@]}" -I"$CS_BEFORE_DIR/common" -o "$T/bin/confload-old" \
+		    "$HERE/confload.c" "$CS_BEFORE_DIR/common/libcore.a" ||
+		    die "cannot build bench/confload.c against $CS_BEFORE_REV"
+	fi
+	[ "$(id -u)" -eq 0 ] && chown -R "$BENCH_USER:" "$CS"
+	chmod -R a+rX "$T/bin"
+
+	# (a) conf_load(): time and memory, one process per sample.
+	: >"$T/cs-parse.res"
+	for ((r = 0; r < RUNS; r++)); do
+		for v in "${vars[@]}"; do
+			b=${v%%-*} n=${v##*-}
+			line=$(as_user "$T/bin/confload-$b" "$n" "$CS/$v.conf" 2>&1) || true
+			echo "$v $r $line" >>"$T/cs-parse.res"
+		done
+	done
+	cp "$T/cs-parse.res" "$OUT/confscale-confload.txt"
+	for v in "${vars[@]}"; do
+		line=$(awk -v v="$v" '$1 == v' "$T/cs-parse.res" | sed -n 1p)
+		if [ "$(kv "$line" ok)" = 1 ]; then
+			usable+=("$v")
+			n=${v##*-}
+			R[cs:$v:ms]=$(awk -v v="$v" '$1 == v' "$T/cs-parse.res" | sed -n 's/.* ms=\([^ ]*\).*/\1/p' | median)
+			R[cs:$v:rss]=$(awk -v v="$v" '$1 == v' "$T/cs-parse.res" | sed -n 's/.* per_domain_rss=\([^ ]*\).*/\1/p' | median)
+			R[cs:$v:heap]=$(awk -v v="$v" '$1 == v' "$T/cs-parse.res" | sed -n 's/.* per_domain_heap=\([^ ]*\).*/\1/p' | median)
+			R[cs:$v:hwm]=$(awk -v v="$v" '$1 == v' "$T/cs-parse.res" | sed -n 's/.* hwm_kb=\([^ ]*\).*/\1/p' | median)
+			say "   conf_load $v: ${R[cs:$v:ms]} ms, $(printf %.0f "${R[cs:$v:rss]}") B RSS / $(printf %.0f "${R[cs:$v:heap]}") B heap per listed domain, peak ${R[cs:$v:hwm]} kB"
+		else
+			err=$(sed -n 's/.* error=//p' <<<"$line")
+			err=${err#"$CS/"}
+			case $err in
+			*"too large"*) R[cs:$v:why]=refused ;;
+			*) R[cs:$v:why]=error ;;
+			esac
+			R[cs:$v:err]=${err:-$line}
+			say "   conf_load $v: ${R[cs:$v:why]}: ${R[cs:$v:err]}"
+		fi
+	done
+
+	# Warm every usable CGI variant: the policy into its cache_dir (one DNS
+	# lookup), the stamp or index written; the second answer is checked.
+	local -A prog=([new]=$OURS_CGI [old]=${CS_BEFORE_DIR:-}/cgi/mta-sts.cgi)
+	local -A fprog=([new]=$OURS_FCGI [old]=${CS_BEFORE_DIR:-}/fcgi/mta-sts.fcgi)
+	for v in "${usable[@]}"; do
+		b=${v%%-*}
+		for i in 1 2; do
+			as_user env -i "${CGI_ENV[@]}" "MTA_STS_CONF=$CS/$v.conf" "${prog[$b]}" \
+			    >"$T/got" 2>>"$T/log/cs-warm.err" || true
+		done
+		cmp -s "$T/got" "$T/answer" ||
+		    die "CGI $v: wrong answer: $(head -c 300 "$T/got"); log: $(tail -3 "$T/log/cs-warm.err")"
+		ls -A "$CS/c-$v" >"$OUT/confscale-cache_dir-$v.txt"
+	done
+
+	# (b) FastCGI: VmRSS after the first request (answered from cache_dir).
+	: >"$T/cs-rss.res"
+	for ((r = 0; r < RUNS; r++)); do
+		for v in "${usable[@]}"; do
+			b=${v%%-*}
+			spawn_fcgi "$T/run/csr.sock" "$ENV" "MTA_STS_CONF=$CS/$v.conf" "${fprog[$b]}"
+			pid=$BG
+			out=$("$T/bin/fcgi-drive" -e "$T/answer" "$T/run/csr.sock" 1 "$HOST") ||
+			    die "FastCGI $v: first request: $out; $(tail -3 "$T/log/spawn.log")"
+			echo "$v $r $(rss "$pid") $(kv "$out" seconds)" >>"$T/cs-rss.res"
+			stop "$pid"
+		done
+	done
+	cp "$T/cs-rss.res" "$OUT/confscale-fcgi-rss.txt"
+	for v in "${usable[@]}"; do
+		R[cs:$v:fcgirss]=$(awk -v v="$v" '$1 == v { print $3 }' "$T/cs-rss.res" | median)
+		R[cs:$v:fcgi1]=$(awk -v v="$v" '$1 == v { print $4 * 1000 }' "$T/cs-rss.res" | median)
+		say "   FastCGI $v: VmRSS ${R[cs:$v:fcgirss]} kB after the first request (${R[cs:$v:fcgi1]} ms)"
+	done
+
+	# (c) warm CGI, all usable variants interleaved exec by exec.
+	: >"$T/cs-cgi.res"
+	for ((r = 0; r < RUNS; r++)); do
+		specs=()
+		for v in "${usable[@]}"; do
+			specs+=("$(spec "cs-$v" "${prog[${v%%-*}]}" "cs/$v")")
+		done
+		as_user "$T/bin/execbench" -n "$CGI_N" -w 10 "${specs[@]}" \
+		    >"$T/eb.out" 2>"$T/eb.err" || die "execbench: $(cat "$T/eb.err" "$T/eb.out")"
+		cat "$T/eb.out" >>"$OUT/confscale-execbench.txt"
+		cat "$T/eb.out" >>"$T/cs-cgi.res"
+	done
+	for v in "${usable[@]}"; do
+		R[cs:$v:cgi]=$(awk -v v="name=cs-$v" '$1 == v { split($3, a, "="); print a[2] }' "$T/cs-cgi.res" | median)
+		R[cs:$v:cgiall]=$(awk -v v="name=cs-$v" '$1 == v { split($3, a, "="); printf "%s%.0f", s, a[2]; s = " " }' "$T/cs-cgi.res")
+		R[cs:$v:cgibad]=$(awk -v v="name=cs-$v" '$1 == v { split($8, a, "="); s += a[2] } END { print s + 0 }' "$T/cs-cgi.res")
+		say "   CGI warm $v: ${R[cs:$v:cgi]} us (runs: ${R[cs:$v:cgiall]}; wrong answers ${R[cs:$v:cgibad]})"
+	done
+
+	# (d) FastCGI through nginx while the domains_file is replaced every
+	# second (a copy with one more name, renamed over it), vs no reload.
+	n=${CS_NS##* }
+	v=new-df-$n
+	if [ -z "${R[cs:$v:ms]:-}" ]; then
+		R[cs:reload:why]="not run: $v does not load (${R[cs:$v:err]:-?})"
+		say "   reload: ${R[cs:reload:why]}"
+		return 0
+	fi
+	cp "$CS/names-$n" "$CS/reload.domains"
+	{
+		printf 'trust_anchor: %s\nunbound_conf: %s\n' "$LAB_TA" "$LAB_UNBOUND_CONF"
+		printf 'domains_file: reload.domains\n'
+	} >"$CS/reload.conf"
+	cat >"$CS/reload.sh" <<'EOF'
+#!/bin/bash
+# reload.sh DIR TAG COUNT USER: COUNT times, once a second, replace
+# DIR/reload.domains by a copy with one more name (TAG-I.example): a new
+# file renamed over the old one.  The last name goes to DIR/reload.last.
+set -eu
+d=$1 tag=$2 count=$3 user=$4
+for ((i = 1; i <= count; i++)); do
+	cp "$d/reload.domains" "$d/reload.tmp"
+	printf '%s-%d.example\n' "$tag" "$i" >>"$d/reload.tmp"
+	chown "$user:" "$d/reload.tmp" 2>/dev/null || true
+	mv -f "$d/reload.tmp" "$d/reload.domains"
+	printf '%s-%d.example\n' "$tag" "$i" >"$d/reload.last"
+	sleep 1
+done
+EOF
+	[ "$(id -u)" -eq 0 ] && chown -R "$BENCH_USER:" "$CS"
+	start_nginx
+	spawn_fcgi "$T/run/cs.sock" "$ENV" "MTA_STS_CONF=$CS/reload.conf" "$OURS_FCGI"
+	pid=$BG
+	R[cs:reload:pid]=$pid
+	check_http $((BENCH_PORT + 7))
+	R[cs:reload:rss0]=$(rss "$pid")
+	wrk_lat cs-warmup $((BENCH_PORT + 7)) 2 >/dev/null
+	: >"$T/cs-reload.res"
+	served=0
+	for ((r = 0; r < RUNS; r++)); do
+		for m in none reload; do
+			if [ "$m" = reload ]; then
+				bg "$T/log/cs-reload.log" bash "$CS/reload.sh" "$CS" "r$r" $((DUR + 1)) "$BENCH_USER"
+				i=$BG
+				sleep 0.2
+			fi
+			line=$(wrk_lat "cs-$m" $((BENCH_PORT + 7)) "$DUR")
+			echo "$m $r $line" >>"$T/cs-reload.res"
+			if [ "$m" = reload ]; then
+				wait "$i" || die "reload.sh: $(tail -3 "$T/log/cs-reload.log")"
+				# The last name added is served (listed; NXDOMAIN in the lab).
+				name=$(cat "$CS/reload.last")
+				for ((q0 = 0; q0 < 100; q0++)); do
+					out=$(curl -s -H "Host: mta-sts.$name" "http://127.0.0.1:$((BENCH_PORT + 7))$URLPATH") || true
+					[ "$out" = "$name does not exist in the DNS" ] && break
+					sleep 0.1
+				done
+				[ "$out" = "$name does not exist in the DNS" ] && served=$((served + 1))
+				say "   round $((r + 1)) reload: $(wc -l <"$T/log/cs-reload.log" | tr -d ' ') log lines; last added $name: $out"
+			fi
+			say "   round $((r + 1)) $m: $(awk '{ printf "%s req/s, p99 %s ms, non-2xx %s, socket errors %s", $3, $7, $5, $6 }' <<<"$m $r $line")"
+		done
+	done
+	cp "$T/cs-reload.res" "$OUT/confscale-reload.txt"
+	R[cs:reload:rss1]=$(rss "$pid")
+	R[cs:reload:served]="$served of $RUNS"
+	for m in none reload; do
+		R[cs:reload:$m]=$(awk -v m="$m" '$1 == m { print $3 }' "$T/cs-reload.res" | median)
+		R[cs:reload:${m}_p99]=$(awk -v m="$m" '$1 == m { print $7 }' "$T/cs-reload.res" | median)
+		R[cs:reload:${m}_bad]=$(awk -v m="$m" '$1 == m { s += $5 + $6 } END { print s + 0 }' "$T/cs-reload.res")
+		R[cs:reload:${m}_all]=$(awk -v m="$m" '$1 == m { printf "%s%.0f/%sms", s, $3, $7; s = " " }' "$T/cs-reload.res")
+	done
+	R[cs:reload:ratio]=$(awk '{ v[$1, $2] = $3; if ($2 > k) k = $2 }
+		END { for (r = 0; r <= k; r++) print (v["none", r] > 0 ? v["reload", r] / v["none", r] : 0) }' \
+	    "$T/cs-reload.res" | median)
+	alive "$pid" || die "the FastCGI process died during the reload runs"
+	stop "$pid"
+}
+
+# cs_table: the side-by-side table of part 10 (markdown).
+cs_table() {
+	local n b f v c q combo
+	local -a combos=(new-main new-df)
+	local -A fl=([main]='`domain:` lines' [df]='domains_file')
+	local -A bl=([new]="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo this)" [old]=${CS_BEFORE_REV:-})
+	if [ -n "${CS_BEFORE_DIR:-}" ]; then
+		combos+=(old-main)
+		for n in $CS_NS; do
+			[ -n "${R[cs:old-df-$n:ms]:-}" ] && { combos+=(old-df); break; }
+		done
+	fi
+	echo "### 10. Configuration scale (issue 17)"
+	echo
+	echo "Listed domains N, the requested one (secure.example) last; medians of $RUNS runs.  Builds: ${bl[new]} (this checkout)${CS_BEFORE_REV:+ and $CS_BEFORE_REV (before)}."
+	echo
+	printf '| measurement | form | build |'
+	for n in $CS_NS; do printf ' N=%s |' "$n"; done
+	echo
+	printf '|---|---|---|'
+	for n in $CS_NS; do printf -- '---|'; done
+	echo
+	# row LABEL KEY FORMAT: one row per form and build
+	row() {
+		for combo in "${combos[@]}"; do
+			b=${combo%-*} f=${combo#*-}
+			printf '| %s | %s | %s |' "$1" "${fl[$f]}" "${bl[$b]}"
+			for n in $CS_NS; do
+				v=$b-$f-$n
+				if [ -n "${R[cs:$v:$2]:-}" ]; then
+					c=$(awk -v x="${R[cs:$v:$2]}" -v fmt="$3" 'BEGIN { printf fmt, x }')
+					[ "$2" = cgi ] && [ -n "${R[cs:$b-$f-${CS_NS%% *}:cgi]:-}" ] &&
+					    c="$c (**$(ratio "${R[cs:$v:cgi]}" "${R[cs:$b-$f-${CS_NS%% *}:cgi]}")x**)"
+					{ [ "$2" = rss ] || [ "$2" = heap ]; } && [ "$n" -lt 100 ] && c="-"
+				else
+					c=${R[cs:$v:why]:-n/a}
+				fi
+				printf ' %s |' "$c"
+			done
+			echo
+		done
+	}
+	row "conf_load(), ms" ms '%.2f'
+	row "memory kept per listed domain, bytes (VmRSS growth / N)" rss '%.0f'
+	row "same, malloc'd bytes per listed domain (mallinfo2)" heap '%.0f'
+	row "conf_load() peak VmHWM, kB" hwm '%.0f'
+	row "FastCGI VmRSS after its first request, kB" fcgirss '%.0f'
+	row "FastCGI first request, ms (fcgi-drive)" fcgi1 '%.1f'
+	row "CGI warm with cache_dir, us per exec (ratio to N=${CS_NS%% *})" cgi '%.1f'
+	echo
+	for combo in new-main new-df old-main old-df; do
+		q=
+		for n in $CS_NS; do
+			v=$combo-$n
+			[ -n "${R[cs:$v:err]:-}" ] || continue
+			# the same message for every N: said once
+			c=${R[cs:$v:err]//$n/N}
+			[ "$c" = "$q" ] && continue
+			q=$c
+			echo "* ${bl[${combo%-*}]}, ${fl[${combo#*-}]}, N=$n: ${R[cs:$v:why]}: \`${R[cs:$v:err]}\`"
+		done
+	done
+	echo
+	if [ -n "${R[cs:reload:ratio]:-}" ]; then
+		q=$(ratio "${R[cs:reload:ratio]}" 1)
+		echo "FastCGI through nginx (wrk -t2 -c32 -d${DUR}s --latency, cached secure.example), N=${CS_NS##* } in a domains_file, ${bl[new]}:"
+		echo
+		echo "| measurement | no reload | domains_file replaced every second | ratio | target |"
+		echo "|---|---|---|---|---|"
+		echo "| req/s (ratio: median of the per-round ratios) | $(printf %.0f "${R[cs:reload:none]}") | $(printf %.0f "${R[cs:reload:reload]}") | $q | report |"
+		echo "| p99 latency, ms | ${R[cs:reload:none_p99]} | ${R[cs:reload:reload_p99]} | - | report |"
+		echo "| non-2xx + socket errors, all rounds | ${R[cs:reload:none_bad]} | ${R[cs:reload:reload_bad]} | - | 0 |"
+		echo "| the last name added is served after the round | - | ${R[cs:reload:served]} | - | all |"
+		echo "| FastCGI VmRSS before -> after all rounds, kB | ${R[cs:reload:rss0]} -> ${R[cs:reload:rss1]} | | | report |"
+		echo
+		echo "Per round (req/s / p99): no reload ${R[cs:reload:none_all]}; reload ${R[cs:reload:reload_all]}"
+	else
+		echo "FastCGI throughput during reloads: ${R[cs:reload:why]:-not run}"
+	fi
+	echo
+	echo "Configuration sizes: $(for n in $CS_NS; do printf 'N=%s: %s bytes (`domain:` lines), %s bytes (domains_file); ' "$n" "$(wc -c <"$CS/new-main-$n.conf")" "$(wc -c <"$CS/names-$n")"; done)"
+}
+
 for p in $PARTS; do
 	"part_$p"
 done
@@ -1030,6 +1351,10 @@ yesno() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
 	if want stability; then
 		echo "    stability (requests VmRSS-kB):"
 		sed 's/^/      /' "$OUT/stability-rss.txt"
+	fi
+	if want confscale; then
+		echo
+		cs_table
 	fi
 } >"$OUT/results.md"
 echo
