@@ -982,7 +982,8 @@ part_confscale() {
 	for ((r = 0; r < RUNS; r++)); do
 		for v in "${vars[@]}"; do
 			b=${v%%-*} n=${v##*-}
-			line=$(as_user "$T/bin/confload-$b" "$n" "$CS/$v.conf" 2>&1) || true
+			line=$(as_user "$T/bin/confload-$b" "$n" "$CS/$v.conf" \
+			    'd%07d.example' 2>&1) || true
 			echo "$v $r $line" >>"$T/cs-parse.res"
 		done
 	done
@@ -996,6 +997,12 @@ part_confscale() {
 			R[cs:$v:rss]=$(awk -v v="$v" '$1 == v' "$T/cs-parse.res" | sed -n 's/.* per_domain_rss=\([^ ]*\).*/\1/p' | median)
 			R[cs:$v:heap]=$(awk -v v="$v" '$1 == v' "$T/cs-parse.res" | sed -n 's/.* per_domain_heap=\([^ ]*\).*/\1/p' | median)
 			R[cs:$v:hwm]=$(awk -v v="$v" '$1 == v' "$T/cs-parse.res" | sed -n 's/.* hwm_kb=\([^ ]*\).*/\1/p' | median)
+			if [ "$n" -gt 1 ]; then
+				R[cs:$v:lookup]=$(awk -v v="$v" '$1 == v' "$T/cs-parse.res" | sed -n 's/.* lookup_ns=\([^ ]*\).*/\1/p' | median)
+				# every lookup must find its (listed) name
+				awk -v v="$v" '$1 == v' "$T/cs-parse.res" | grep -q ' found=\([0-9]*\)/\1$' ||
+				    die "confload $v: listed names not found: $(grep "^$v " "$T/cs-parse.res" | sed -n 1p)"
+			fi
 			say "   conf_load $v: ${R[cs:$v:ms]} ms, $(printf %.0f "${R[cs:$v:rss]}") B RSS / $(printf %.0f "${R[cs:$v:heap]}") B heap per listed domain, peak ${R[cs:$v:hwm]} kB"
 		else
 			err=$(sed -n 's/.* error=//p' <<<"$line")
@@ -1189,6 +1196,7 @@ cs_table() {
 	row "memory kept per listed domain, bytes (VmRSS growth / N)" rss '%.0f'
 	row "same, malloc'd bytes per listed domain (mallinfo2)" heap '%.0f'
 	row "conf_load() peak VmHWM, kB" hwm '%.0f'
+	row "lookup of a listed name, ns (conf_find; 1,000,000 lookups, names at random)" lookup '%.0f'
 	row "FastCGI VmRSS after its first request, kB" fcgirss '%.0f'
 	row "FastCGI first request, ms (fcgi-drive)" fcgi1 '%.1f'
 	row "CGI warm with cache_dir, us per exec (ratio to N=${CS_NS%% *})" cgi '%.1f'
