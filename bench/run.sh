@@ -29,7 +29,8 @@
 # the DNS outage); for issue 17's part (confscale): CS_NS="1 10000 1000000"
 # (listed domains per configuration), CS_BEFORE=d9d4618 (the commit whose
 # build is measured side by side, from git archive into
-# bench/out/before-REV/; empty: none).
+# bench/out/before-REV/; empty: none), CS_RELOAD_OLD_N=500000 (domains of
+# the old build's reload figure; 0: not measured).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -50,6 +51,7 @@ FLOOD_N=${FLOOD_N:-100000}
 OUTAGE_N=${OUTAGE_N:-4}
 CS_NS=${CS_NS:-1 10000 1000000}
 CS_BEFORE=${CS_BEFORE-d9d4618}
+CS_RELOAD_OLD_N=${CS_RELOAD_OLD_N:-500000}
 PARTS=${*:-fcgi cgi scale stability callgrind}
 
 # What the benchmark itself needs besides tests/deps.sh's build and lab
@@ -954,6 +956,7 @@ part_confscale() {
 	local -a vars=() usable=() specs=()
 	CS=$T/cs
 	mkdir -p "$CS"
+	CS_NEW_REV=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo this)
 	say "10. confscale: listed domains N = $CS_NS; builds: this checkout${CS_BEFORE_DIR:+ and $CS_BEFORE_REV}; $RUNS runs"
 	for n in $CS_NS; do
 		awk -v n="$n" 'BEGIN { for (i = 1; i < n; i++) printf "d%07d.example\n", i
@@ -1070,83 +1073,104 @@ part_confscale() {
 		say "   CGI warm $v: ${R[cs:$v:cgi]} us (runs: ${R[cs:$v:cgiall]}; wrong answers ${R[cs:$v:cgibad]})"
 	done
 
-	# (d) FastCGI through nginx while the domains_file is replaced every
-	# second (a copy with one more name, renamed over it), vs no reload.
+	# (d) FastCGI through nginx while the listing is replaced every second
+	# (a copy with one more name, renamed over it), vs no reload: this
+	# build with the largest N in a domains_file; the old build with
+	# CS_RELOAD_OLD_N "domain:" lines (the most it accepts is ~690,000).
 	n=${CS_NS##* }
 	v=new-df-$n
 	if [ -z "${R[cs:$v:ms]:-}" ]; then
-		R[cs:reload:why]="not run: $v does not load (${R[cs:$v:err]:-?})"
-		say "   reload: ${R[cs:reload:why]}"
-		return 0
+		R[cs:reload-new:why]="not run: $v does not load (${R[cs:$v:err]:-?})"
+		say "   reload: ${R[cs:reload-new:why]}"
+	else
+		cp "$CS/names-$n" "$CS/reload-new.list"
+		{
+			printf 'trust_anchor: %s\nunbound_conf: %s\n' "$LAB_TA" "$LAB_UNBOUND_CONF"
+			printf 'domains_file: reload-new.list\n'
+		} >"$CS/reload-new.conf"
+		R[cs:reload-new:what]="$CS_NEW_REV, $n names in a domains_file, which is replaced"
+		cs_reload new "$OURS_FCGI" "$CS/reload-new.conf" "$CS/reload-new.list" ""
 	fi
-	cp "$CS/names-$n" "$CS/reload.domains"
-	{
-		printf 'trust_anchor: %s\nunbound_conf: %s\n' "$LAB_TA" "$LAB_UNBOUND_CONF"
-		printf 'domains_file: reload.domains\n'
-	} >"$CS/reload.conf"
+	if [ -n "${CS_BEFORE_DIR:-}" ] && [ "$CS_RELOAD_OLD_N" -gt 0 ]; then
+		n=$CS_RELOAD_OLD_N
+		{
+			printf 'trust_anchor: %s\nunbound_conf: %s\n' "$LAB_TA" "$LAB_UNBOUND_CONF"
+			awk -v n="$n" 'BEGIN { for (i = 1; i < n; i++) printf "domain: d%07d.example\n", i
+				print "domain: secure.example" }'
+		} >"$CS/reload-old.conf"
+		R[cs:reload-old:what]="$CS_BEFORE_REV, $n \`domain:\` lines in the configuration file, which is replaced"
+		cs_reload old "$CS_BEFORE_DIR/fcgi/mta-sts.fcgi" "$CS/reload-old.conf" "$CS/reload-old.conf" "domain: "
+	fi
+}
+
+# cs_reload KEY PROG CONF FILE PREFIX: part 10 (d) for one FastCGI
+# program: RUNS rounds of wrk without and with FILE being replaced every
+# second (PREFIX NAME appended); results in R[cs:reload-KEY:*].
+cs_reload() {
+	local k=reload-$1 prog=$2 conf=$3 file=$4 prefix=$5
+	local pid r m line i name out q served=0
 	cat >"$CS/reload.sh" <<'EOF'
 #!/bin/bash
-# reload.sh DIR TAG COUNT USER: COUNT times, once a second, replace
-# DIR/reload.domains by a copy with one more name (TAG-I.example): a new
-# file renamed over the old one.  The last name goes to DIR/reload.last.
+# reload.sh FILE PREFIX TAG COUNT USER: COUNT times, once a second,
+# replace FILE by a copy with one more line (PREFIX TAG-I.example): a new
+# file renamed over the old one.  The last name goes to FILE.last.
 set -eu
-d=$1 tag=$2 count=$3 user=$4
+f=$1 prefix=$2 tag=$3 count=$4 user=$5
 for ((i = 1; i <= count; i++)); do
-	cp "$d/reload.domains" "$d/reload.tmp"
-	printf '%s-%d.example\n' "$tag" "$i" >>"$d/reload.tmp"
-	chown "$user:" "$d/reload.tmp" 2>/dev/null || true
-	mv -f "$d/reload.tmp" "$d/reload.domains"
-	printf '%s-%d.example\n' "$tag" "$i" >"$d/reload.last"
+	cp "$f" "$f.tmp"
+	printf '%s%s-%d.example\n' "$prefix" "$tag" "$i" >>"$f.tmp"
+	chown "$user:" "$f.tmp" 2>/dev/null || true
+	mv -f "$f.tmp" "$f"
+	printf '%s-%d.example\n' "$tag" "$i" >"$f.last"
 	sleep 1
 done
 EOF
 	[ "$(id -u)" -eq 0 ] && chown -R "$BENCH_USER:" "$CS"
 	start_nginx
-	spawn_fcgi "$T/run/cs.sock" "$ENV" "MTA_STS_CONF=$CS/reload.conf" "$OURS_FCGI"
+	spawn_fcgi "$T/run/cs.sock" "$ENV" "MTA_STS_CONF=$conf" "$prog"
 	pid=$BG
-	R[cs:reload:pid]=$pid
 	check_http $((BENCH_PORT + 7))
-	R[cs:reload:rss0]=$(rss "$pid")
-	wrk_lat cs-warmup $((BENCH_PORT + 7)) 2 >/dev/null
-	: >"$T/cs-reload.res"
-	served=0
+	R[cs:$k:rss0]=$(rss "$pid")
+	wrk_lat "cs-$k-warmup" $((BENCH_PORT + 7)) 2 >/dev/null
+	: >"$T/cs-$k.res"
 	for ((r = 0; r < RUNS; r++)); do
 		for m in none reload; do
 			if [ "$m" = reload ]; then
-				bg "$T/log/cs-reload.log" bash "$CS/reload.sh" "$CS" "r$r" $((DUR + 1)) "$BENCH_USER"
+				bg "$T/log/cs-reload.log" bash "$CS/reload.sh" "$file" "$prefix" "$1$r" $((DUR + 1)) "$BENCH_USER"
 				i=$BG
 				sleep 0.2
 			fi
-			line=$(wrk_lat "cs-$m" $((BENCH_PORT + 7)) "$DUR")
-			echo "$m $r $line" >>"$T/cs-reload.res"
+			line=$(wrk_lat "cs-$k-$m" $((BENCH_PORT + 7)) "$DUR")
+			echo "$m $r $line" >>"$T/cs-$k.res"
+			say "   reload $1, round $((r + 1)) $m: $(awk '{ printf "%s req/s, p99 %s ms, non-2xx %s, socket errors %s", $3, $7, $5, $6 }' <<<"$m $r $line")"
 			if [ "$m" = reload ]; then
 				wait "$i" || die "reload.sh: $(tail -3 "$T/log/cs-reload.log")"
-				# The last name added is served (listed; NXDOMAIN in the lab).
-				name=$(cat "$CS/reload.last")
-				for ((q0 = 0; q0 < 100; q0++)); do
-					out=$(curl -s -H "Host: mta-sts.$name" "http://127.0.0.1:$((BENCH_PORT + 7))$URLPATH") || true
+				# The last name added is listed (NXDOMAIN in the lab: the
+				# listed-domain 404), within 30 s.
+				name=$(cat "$file.last")
+				for ((q = 0; q < 300; q++)); do
+					out=$(curl -s --max-time 10 -H "Host: mta-sts.$name" "http://127.0.0.1:$((BENCH_PORT + 7))$URLPATH") || true
 					[ "$out" = "$name does not exist in the DNS" ] && break
 					sleep 0.1
 				done
 				[ "$out" = "$name does not exist in the DNS" ] && served=$((served + 1))
-				say "   round $((r + 1)) reload: $(wc -l <"$T/log/cs-reload.log" | tr -d ' ') log lines; last added $name: $out"
+				say "   reload $1, round $((r + 1)): the last name added, $name: $out"
 			fi
-			say "   round $((r + 1)) $m: $(awk '{ printf "%s req/s, p99 %s ms, non-2xx %s, socket errors %s", $3, $7, $5, $6 }' <<<"$m $r $line")"
 		done
 	done
-	cp "$T/cs-reload.res" "$OUT/confscale-reload.txt"
-	R[cs:reload:rss1]=$(rss "$pid")
-	R[cs:reload:served]="$served of $RUNS"
+	cp "$T/cs-$k.res" "$OUT/confscale-$k.txt"
+	R[cs:$k:rss1]=$(rss "$pid")
+	R[cs:$k:served]="$served of $RUNS"
 	for m in none reload; do
-		R[cs:reload:$m]=$(awk -v m="$m" '$1 == m { print $3 }' "$T/cs-reload.res" | median)
-		R[cs:reload:${m}_p99]=$(awk -v m="$m" '$1 == m { print $7 }' "$T/cs-reload.res" | median)
-		R[cs:reload:${m}_bad]=$(awk -v m="$m" '$1 == m { s += $5 + $6 } END { print s + 0 }' "$T/cs-reload.res")
-		R[cs:reload:${m}_all]=$(awk -v m="$m" '$1 == m { printf "%s%.0f/%sms", s, $3, $7; s = " " }' "$T/cs-reload.res")
+		R[cs:$k:$m]=$(awk -v m="$m" '$1 == m { print $3 }' "$T/cs-$k.res" | median)
+		R[cs:$k:${m}_p99]=$(awk -v m="$m" '$1 == m { print $7 }' "$T/cs-$k.res" | median)
+		R[cs:$k:${m}_bad]=$(awk -v m="$m" '$1 == m { s += $5 + $6 } END { print s + 0 }' "$T/cs-$k.res")
+		R[cs:$k:${m}_all]=$(awk -v m="$m" '$1 == m { printf "%s%.0f/%sms", s, $3, $7; s = " " }' "$T/cs-$k.res")
 	done
-	R[cs:reload:ratio]=$(awk '{ v[$1, $2] = $3; if ($2 > k) k = $2 }
+	R[cs:$k:ratio]=$(awk '{ v[$1, $2] = $3; if ($2 > k) k = $2 }
 		END { for (r = 0; r <= k; r++) print (v["none", r] > 0 ? v["reload", r] / v["none", r] : 0) }' \
-	    "$T/cs-reload.res" | median)
-	alive "$pid" || die "the FastCGI process died during the reload runs"
+	    "$T/cs-$k.res" | median)
+	alive "$pid" || die "the FastCGI process ($1) died during the reload runs"
 	stop "$pid"
 }
 
@@ -1155,7 +1179,7 @@ cs_table() {
 	local n b f v c q combo
 	local -a combos=(new-main new-df)
 	local -A fl=([main]='`domain:` lines' [df]='domains_file')
-	local -A bl=([new]="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo this)" [old]=${CS_BEFORE_REV:-})
+	local -A bl=([new]=$CS_NEW_REV [old]=${CS_BEFORE_REV:-})
 	if [ -n "${CS_BEFORE_DIR:-}" ]; then
 		combos+=(old-main)
 		for n in $CS_NS; do
@@ -1214,22 +1238,22 @@ cs_table() {
 		done
 	done
 	echo
-	if [ -n "${R[cs:reload:ratio]:-}" ]; then
-		q=$(ratio "${R[cs:reload:ratio]}" 1)
-		echo "FastCGI through nginx (wrk -t2 -c32 -d${DUR}s --latency, cached secure.example), N=${CS_NS##* } in a domains_file, ${bl[new]}:"
-		echo
-		echo "| measurement | no reload | domains_file replaced every second | ratio | target |"
-		echo "|---|---|---|---|---|"
-		echo "| req/s (ratio: median of the per-round ratios) | $(printf %.0f "${R[cs:reload:none]}") | $(printf %.0f "${R[cs:reload:reload]}") | $q | report |"
-		echo "| p99 latency, ms | ${R[cs:reload:none_p99]} | ${R[cs:reload:reload_p99]} | - | report |"
-		echo "| non-2xx + socket errors, all rounds | ${R[cs:reload:none_bad]} | ${R[cs:reload:reload_bad]} | - | 0 |"
-		echo "| the last name added is served after the round | - | ${R[cs:reload:served]} | - | all |"
-		echo "| FastCGI VmRSS before -> after all rounds, kB | ${R[cs:reload:rss0]} -> ${R[cs:reload:rss1]} | | | report |"
-		echo
-		echo "Per round (req/s / p99): no reload ${R[cs:reload:none_all]}; reload ${R[cs:reload:reload_all]}"
-	else
-		echo "FastCGI throughput during reloads: ${R[cs:reload:why]:-not run}"
-	fi
+	echo "FastCGI through nginx while the listing is replaced every second (wrk -t2 -c32 -d${DUR}s --latency, cached secure.example; medians of $RUNS rounds; ratio: median of the per-round ratios):"
+	echo
+	echo "| build and listing | req/s, no reload | req/s, reloads | ratio | p99 ms, no reload | p99 ms, reloads | non-2xx + socket errors (no reload / reloads) | last name added listed afterwards | VmRSS before -> after, kB |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for k in reload-new reload-old; do
+		if [ -n "${R[cs:$k:ratio]:-}" ]; then
+			echo "| ${R[cs:$k:what]} | $(printf %.0f "${R[cs:$k:none]}") | $(printf %.0f "${R[cs:$k:reload]}") | **$(ratio "${R[cs:$k:ratio]}" 1)** | ${R[cs:$k:none_p99]} | ${R[cs:$k:reload_p99]} | ${R[cs:$k:none_bad]} / ${R[cs:$k:reload_bad]} | ${R[cs:$k:served]} | ${R[cs:$k:rss0]} -> ${R[cs:$k:rss1]} |"
+		elif [ -n "${R[cs:$k:why]:-}" ]; then
+			echo "| ${k#reload-} | ${R[cs:$k:why]} | | | | | | | |"
+		fi
+	done
+	echo
+	for k in reload-new reload-old; do
+		[ -n "${R[cs:$k:ratio]:-}" ] &&
+		    echo "Per round (req/s / p99), ${k#reload-}: no reload ${R[cs:$k:none_all]}; reloads ${R[cs:$k:reload_all]}"
+	done
 	echo
 	echo "Configuration sizes: $(for n in $CS_NS; do printf 'N=%s: %s bytes (`domain:` lines), %s bytes (domains_file); ' "$n" "$(wc -c <"$CS/new-main-$n.conf")" "$(wc -c <"$CS/names-$n")"; done)"
 }
