@@ -952,7 +952,7 @@ cs_conf() {	# cs_conf BUILD FORM N [nocache]: writes $CS/BUILD-FORM-N.conf
 	mkdir -p "$c"
 }
 part_confscale() {
-	local b f n v r line ok ms err pid q0 out name i last served
+	local b f n v r line err pid q0 out name i served
 	local -a vars=() usable=() specs=()
 	CS=$T/cs
 	mkdir -p "$CS"
@@ -1107,7 +1107,7 @@ part_confscale() {
 # program: RUNS rounds of wrk without and with FILE being replaced every
 # second (PREFIX NAME appended); results in R[cs:reload-KEY:*].
 cs_reload() {
-	local k=reload-$1 prog=$2 conf=$3 file=$4 prefix=$5
+	local k=reload-$1 program=$2 conf=$3 file=$4 prefix=$5
 	local pid r m line i name out q served=0
 	cat >"$CS/reload.sh" <<'EOF'
 #!/bin/bash
@@ -1127,7 +1127,7 @@ done
 EOF
 	[ "$(id -u)" -eq 0 ] && chown -R "$BENCH_USER:" "$CS"
 	start_nginx
-	spawn_fcgi "$T/run/cs.sock" "$ENV" "MTA_STS_CONF=$conf" "$prog"
+	spawn_fcgi "$T/run/cs.sock" "$ENV" "MTA_STS_CONF=$conf" "$program"
 	pid=$BG
 	check_http $((BENCH_PORT + 7))
 	R[cs:$k:rss0]=$(rss "$pid")

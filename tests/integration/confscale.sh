@@ -222,8 +222,9 @@ for c in 1 2 3; do
 done
 # wait_served NAME WANT_FILE: up to 10 s until NAME is answered with WANT.
 wait_served() {
-	local i
-	for i in $(seq 1 100); do
+	local tries=0
+	while [ "$tries" -lt 100 ]; do
+		tries=$((tries + 1))
 		fget "$T/w" "mta-sts.$1"
 		cmp -s "$T/w" "$2" && return 0
 		sleep 0.1
