@@ -1245,6 +1245,34 @@ conf_domains_file(struct conf_parser *p)
 	return rc;
 }
 
+/*
+ * The common line of a large listing, "domain: NAME" with nothing else,
+ * without conf_line()'s general work: the same outcome, a third of the
+ * time.  Returns 1 when the line was taken, 0 when it is not such a line
+ * (conf_line() then reads it), -1 with err set.
+ */
+static int
+conf_fast_domain(struct conf_parser *p, const char *s, size_t len)
+{
+	char	 val[HOST_NAME_MAX_LEN + 2];
+	size_t	 i;
+
+	if (len <= 8 || len - 8 > HOST_NAME_MAX_LEN + 1 ||
+	    memcmp(s, "domain: ", 8) != 0)
+		return 0;
+	for (i = 8; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		    s[i] == '-' || (s[i] >= 'A' && s[i] <= 'Z')))
+			return 0;
+	memcpy(val, s + 8, len - 8);
+	val[len - 8] = '\0';
+	if (conf_set(p, CONF_KEY_DOMAIN, val) == -1)
+		return -1;
+	p->gline[CONF_KEY_DOMAIN] = p->line;
+	return 1;
+}
+
 /* Parse len bytes of text; flags: CONF_PARSE_*. */
 static int
 conf_parse_text(const char *name, const char *text, size_t len, int flags,
@@ -1254,7 +1282,7 @@ conf_parse_text(const char *name, const char *text, size_t len, int flags,
 	struct conf		*conf = NULL;
 	const char		*s, *nl;
 	size_t			 pos, slen, i, max;
-	int			 rc = -1, same;
+	int			 rc = -1, same, fast, crlf;
 
 	*out = NULL;
 	if (err != NULL && errlen > 0)
@@ -1296,8 +1324,14 @@ conf_parse_text(const char *name, const char *text, size_t len, int flags,
 		if (p.gline[CONF_KEY_DOMAIN] == 0 &&
 		    conf_domain_line(s, slen, "", &same))
 			conf->globlen = pos;
-		if (conf_line(&p, s, nl != NULL && slen > 0 &&
-		    s[slen - 1] == '\r' ? slen - 1 : slen) == -1)
+		if (nl != NULL && slen > 0 && s[slen - 1] == '\r')
+			slen--, crlf = 1;
+		else
+			crlf = 0;
+		if ((fast = conf_fast_domain(&p, s, slen)) == 0)
+			fast = conf_line(&p, s, slen);
+		slen += crlf;
+		if (fast == -1)
 			goto out;
 	}
 	p.pos = len;
@@ -1480,10 +1514,12 @@ conf_read_head(int fd, size_t size, size_t *len)
 /*
  * The configuration for domain through the index in cache_dir (see
  * conf_load_for()).  Returns 0 with *out set, or -1 when the index cannot
- * answer (then the caller parses the whole file).
+ * answer (then the caller parses the whole file); *dir, when dir is not
+ * NULL, then gets a copy of cache_dir when the global part names one.
  */
 static int
-conf_load_indexed(const char *path, const char *domain, struct conf **out)
+conf_load_indexed(const char *path, const char *domain, struct conf **out,
+    char **dir)
 {
 	struct confindex_hit	 hit;
 	struct conf		*glob = NULL, *conf = NULL;
@@ -1504,8 +1540,11 @@ conf_load_indexed(const char *path, const char *domain, struct conf **out)
 	    (head = conf_read_head(fd, (size_t)st.st_size, &hlen)) == NULL)
 		goto out;
 	if (conf_parse_text(path, head, hlen, CONF_PARSE_NO_DFILE, &glob,
-	    NULL, 0) == -1 || glob->cache_dir == NULL ||
-	    confindex_find(glob->cache_dir, path, &st, glob->domains_file,
+	    NULL, 0) == -1 || glob->cache_dir == NULL)
+		goto out;
+	if (dir != NULL)
+		*dir = xstrdup(glob->cache_dir);
+	if (confindex_find(glob->cache_dir, path, &st, glob->domains_file,
 	    hlen, domain, &hit) == -1)
 		goto out;
 	if (hit.listed && hit.len > 0) {
@@ -1561,24 +1600,41 @@ conf_load_for(const char *path, const char *domain, struct conf **out,
     char *err, size_t errlen)
 {
 	struct stat	 st, st2;
-	char		 why[1024];
-	int		 rc;
+	char		 why[1024], *dir = NULL;
+	int		 rc, lock = -1;
 
 	*out = NULL;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (domain != NULL && conf_load_indexed(path, domain, out) == 0)
+	if (domain != NULL &&
+	    conf_load_indexed(path, domain, out, &dir) == 0) {
+		free(dir);
 		return 0;
+	}
+	/*
+	 * One process rebuilds the index; the others wait for it, then use
+	 * it, rather than all parse a million names at once.
+	 */
+	if (dir != NULL && (lock = confindex_lock(dir, path)) != -1 &&
+	    conf_load_indexed(path, domain, out, NULL) == 0) {
+		confindex_unlock(lock);
+		free(dir);
+		return 0;
+	}
+	free(dir);
 	memset(&st, 0, sizeof(st));
 	if ((rc = conf_load_st(path, out, &st, err, errlen)) == -1 ||
 	    (*out)->cache_dir == NULL || st.st_ino == 0)
-		return rc;
+		goto out;
 	/* Index only what was read, and only if it did not change. */
 	if (stat(path, &st2) == 0 && conf_same_file(&st, &st2) &&
 	    confindex_write((*out)->cache_dir, path, &st, *out, why,
 	    sizeof(why)) == -1)
-		mlog_debug("configuration index not written: %s", why);
-	return 0;
+		mlog_warnx("configuration index not written (each request "
+		    "parses the whole file): %s", why);
+ out:
+	confindex_unlock(lock);
+	return rc;
 }
 
 int

@@ -1,4 +1,5 @@
 #include <sys/types.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -139,6 +140,33 @@ ci_path(char *buf, size_t len, const char *dir, const char *path)
 	n = snprintf(buf, len, "%s/.conf-index.%016llx", dir,
 	    (unsigned long long)hash_fnv1a(path));
 	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+confindex_lock(const char *dir, const char *path)
+{
+	char	 file[4096];
+	int	 fd, n;
+
+	n = snprintf(file, sizeof(file), "%s/.conf-index.%016llx.lock", dir,
+	    (unsigned long long)hash_fnv1a(path));
+	if (n < 0 || (size_t)n >= sizeof(file) ||
+	    (fd = open(file, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			(void)close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+void
+confindex_unlock(int fd)
+{
+	if (fd != -1)
+		(void)close(fd);	/* drops the lock */
 }
 
 int

@@ -46,6 +46,16 @@ int	confindex_find(const char *dir, const char *path, const struct stat *st,
 	    struct confindex_hit *hit);
 
 /*
+ * Wait for, then take, the lock that lets one process at a time rebuild
+ * dir's index of the configuration at path: the others wait for the new
+ * index instead of all parsing a large file at once.  Returns a file
+ * descriptor for confindex_unlock(), or -1 when there is no lock to be
+ * had (go on without it).
+ */
+int	confindex_lock(const char *dir, const char *path);
+void	confindex_unlock(int fd);
+
+/*
  * Write dir's index for conf, parsed in full from the file at path
  * identified by st.  Returns 0, or -1 with err set.
  */

@@ -1282,8 +1282,8 @@ index_path(const char *dir, char *out, size_t len)
 	FILE	*p;
 
 	out[0] = '\0';
-	(void)snprintf(cmd, sizeof(cmd), "ls %s/.conf-index.* 2>/dev/null",
-	    dir);
+	(void)snprintf(cmd, sizeof(cmd), "ls %s/.conf-index.* 2>/dev/null | "
+	    "grep -v '\\.lock$'", dir);
 	if ((p = popen(cmd, "r")) == NULL)
 		return;
 	if (fgets(out, (int)len, p) == NULL)
