@@ -1143,8 +1143,9 @@ EOF
 			line=$(wrk_lat "cs-$k-$m" $((BENCH_PORT + 7)) "$DUR")
 			echo "$m $r $line" >>"$T/cs-$k.res"
 			if ! alive "$pid"; then
-				wait "$pid"
-				die "the FastCGI process ($1) is gone after round $((r + 1)) ($m): exit status $? (128 + N: signal N); its log: $(tail -3 "$T/log/spawn.log")"
+				q=0
+				wait "$pid" || q=$?
+				die "the FastCGI process ($1) is gone after round $((r + 1)) ($m): exit status $q (128 + N: signal N); its log: $(tail -3 "$T/log/spawn.log")"
 			fi
 			say "   reload $1, round $((r + 1)) $m: $(awk '{ printf "%s req/s, p99 %s ms, non-2xx %s, socket errors %s", $3, $7, $5, $6 }' <<<"$m $r $line")"
 			if [ "$m" = reload ]; then
