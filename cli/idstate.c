@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "errf.h"
 #include "file.h"
 #include "host.h"
 #include "idstate.h"
@@ -379,10 +380,8 @@ idstate_err(size_t *errline, size_t line, char *err, size_t errlen,
 
 	if (errline != NULL)
 		*errline = line;
-	if (err == NULL || errlen == 0)
-		return;
 	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
+	verrf(err, errlen, fmt, ap);
 	va_end(ap);
 }
 
