@@ -116,6 +116,12 @@ seconds_arg(const char *s)
 
 /* 1 when d is among the first n names of list. */
 static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int
 seen(char (*list)[HOST_NAME_SIZE], size_t n, const char *d)
 {
 	size_t	 i;
@@ -334,7 +340,8 @@ main(int argc, char *argv[])
 	const char	*fflag = NULL;
 	enum check_format cformat = CHECK_FORMAT_TEXT;
 	char		 err[512];
-	size_t		 ndomains = 0, i, j;
+	size_t		 ndomains = 0, i, j = 0, iter;
+	const char	*name;
 	const char	*tflag = NULL;
 	int		 ch, all = 0, rc = EXIT_OK, drc, nosmtp = 0;
 	int		 timeout_s = CHECK_TIMEOUT_S;
@@ -484,25 +491,29 @@ main(int argc, char *argv[])
 	run.bump.track = run.bump.hook != NULL;
 	if (nopublish)
 		run.bump.hook = NULL;
-	if (all && run.conf->ndomains == 0) {
+	if (all && run.conf->nlisted == 0) {
 		mlog_warnx("--all: %s lists no domains; name them on the "
 		    "command line", run.conf->path != NULL ? run.conf->path :
 		    "the configuration");
 		rc = check_mode ? CHECK_UNKNOWN : EXIT_CONF;
 		goto out;
 	}
-	ndomains = all ? run.conf->ndomains : (size_t)argc;
+	ndomains = all ? run.conf->nlisted : (size_t)argc;
 	if ((domains = xcalloc(ndomains, sizeof(*domains))) == NULL) {
 		mlog_warnx("out of memory");
 		rc = check_mode ? CHECK_UNKNOWN : EXIT_ERROR;
 		goto out;
 	}
-	for (i = j = 0; i < ndomains; i++) {
-		if (all) {
-			memcpy(domains[j++], run.conf->domains[i].name,
-			    sizeof(domains[0]));
-			continue;
-		}
+	if (all) {
+		/* In name order. */
+		for (iter = 0, j = 0; j < ndomains &&
+		    (name = conf_listed_next(run.conf, &iter, NULL)) != NULL;
+		    j++)
+			(void)snprintf(domains[j], sizeof(domains[j]), "%s",
+			    name);
+		qsort(domains, j, sizeof(domains[0]), name_cmp);
+	}
+	for (i = 0; !all && i < ndomains; i++) {
 		if (domain_arg(argv[i], domains[j]) == -1) {
 			mlog_warnx("\"%.300s\" is not a valid domain name",
 			    argv[i]);

@@ -54,6 +54,7 @@ struct cache {
 	size_t			  count;
 	size_t			  max_bytes;
 	struct cache_lru	  lru[CACHE__CLASSES];
+	unsigned int		  refs;		/* cache_hold() */
 };
 
 void
@@ -170,6 +171,7 @@ cache_new(size_t max_bytes)
 	if ((c = xcalloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->max_bytes = max_bytes;
+	c->refs = 1;
 	c->nbucket = 64;
 	if ((c->bucket = xcalloc(c->nbucket, sizeof(*c->bucket))) == NULL) {
 		free(c);
@@ -196,8 +198,14 @@ cache_free(struct cache *c)
 {
 	struct cache_node	*n, *next;
 	size_t			 i;
+	unsigned int		 left;
 
 	if (c == NULL)
+		return;
+	(void)pthread_mutex_lock(&c->mu);
+	left = --c->refs;
+	(void)pthread_mutex_unlock(&c->mu);
+	if (left > 0)
 		return;
 	for (i = 0; i < c->nbucket; i++)
 		for (n = c->bucket[i]; n != NULL; n = next) {
@@ -207,6 +215,15 @@ cache_free(struct cache *c)
 	free(c->bucket);
 	(void)pthread_mutex_destroy(&c->mu);
 	free(c);
+}
+
+struct cache *
+cache_hold(struct cache *c)
+{
+	(void)pthread_mutex_lock(&c->mu);
+	c->refs++;
+	(void)pthread_mutex_unlock(&c->mu);
+	return c;
 }
 
 size_t

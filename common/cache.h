@@ -87,6 +87,13 @@ struct cache	*cache_new(size_t max_bytes);
 void		 cache_free(struct cache *c);
 
 /*
+ * One more owner for c (a configuration reloaded with the same resolver
+ * settings keeps its predecessor's table): cache_free() frees it when the
+ * last owner lets go.  Returns c.
+ */
+struct cache	*cache_hold(struct cache *c);
+
+/*
  * The entry for domain, or NULL; it becomes the most recently used.  The
  * caller holds it (it stays valid and unchanged) until cache_release().
  */

@@ -15,8 +15,10 @@
 #include "buf.h"
 #include "conf.h"
 #include "file.h"
-#include "hash.h"
+#include "confindex.h"
 #include "host.h"
+#include "mlog.h"
+#include "nameset.h"
 #include "num.h"
 #include "policy.h"
 #include "xmalloc.h"
@@ -53,6 +55,7 @@ enum conf_key {
 	CONF_KEY_NSUPDATE_ZONE,
 	CONF_KEY_NSUPDATE_KEY,
 	CONF_KEY_REFRESH,
+	CONF_KEY_DOMAINS_FILE,
 	CONF_KEY__MAX
 };
 
@@ -87,6 +90,7 @@ const char *const conf_keys[CONF_KEY__MAX + 1] = {
 	"nsupdate_zone",
 	"nsupdate_key",
 	"refresh",
+	"domains_file",
 	NULL
 };
 
@@ -129,6 +133,7 @@ static const enum conf_scope conf_key_scope[CONF_KEY__MAX] = {
 	CONF_SCOPE_GLOBAL,	/* nsupdate_zone */
 	CONF_SCOPE_GLOBAL,	/* nsupdate_key */
 	CONF_SCOPE_GLOBAL,	/* refresh */
+	CONF_SCOPE_GLOBAL,	/* domains_file */
 };
 
 static const char *const conf_dnssec_names[CONF_DNSSEC__MAX] = {
@@ -140,6 +145,12 @@ static const char *const conf_dnssec_names[CONF_DNSSEC__MAX] = {
 #define CONF_QUOTE_MAX		64
 #define CONF_QUOTE_SIZE		(CONF_QUOTE_MAX + sizeof("..."))
 
+/* conf_parse_text() flags. */
+#define CONF_PARSE_NO_DFILE	0x01	/* leave domains_file unread */
+
+/* In the listing's numbers: a name from domains_file (else its line). */
+#define CONF_LINE_DFILE		0x80000000U
+
 /* The state of one conf_parse() run. */
 struct conf_parser {
 	const char	*name;		/* for messages */
@@ -147,6 +158,13 @@ struct conf_parser {
 	unsigned int	 line;		/* current line, 1-based */
 	struct conf	*conf;
 	size_t		 domcap;	/* allocated conf->domains */
+	size_t		 pos;		/* offset of the current line */
+	/* The current section: its name, and its entry in conf->domains. */
+	char		 sname[HOST_NAME_SIZE];
+	size_t		 soff;		/* offset of its "domain:" line */
+	unsigned int	 sline;
+	long		 sidx;		/* -1: no settings of its own yet */
+	int		 flags;		/* CONF_PARSE_* */
 	/* Line where each key was set: globally, in the current section. */
 	unsigned int	 gline[CONF_KEY__MAX];
 	unsigned int	 dline[CONF_KEY__MAX];
@@ -285,6 +303,8 @@ conf_free(struct conf *conf)
 		free(conf->domains[i].mx_allow);
 	}
 	free(conf->domains);
+	free(conf->domains_file);
+	nameset_free(conf->listed);
 	free(conf);
 }
 
@@ -486,54 +506,141 @@ conf_nsupdate_zone(struct conf_parser *p, const char *val)
 	return 0;
 }
 
-/* "domain: NAME": start a new section.  Returns 0, or -1 with err set. */
+/*
+ * A domain name as a listing gives it (len bytes): lower-cased into name
+ * without its one optional trailing dot.  Returns its length, or -1 when
+ * it is not a valid hostname.
+ */
 static int
-conf_domain_start(struct conf_parser *p, const char *val)
+conf_name(const char *val, size_t len, char name[HOST_NAME_SIZE + 1])
 {
-	struct conf		*conf = p->conf;
-	struct conf_domain	*d;
-	char			 name[HOST_NAME_SIZE + 1];	/* + dot */
-	char			 q[CONF_QUOTE_SIZE];
-	size_t			 len, ncap;
-
-	len = strlen(val);
 	/* One trailing dot is allowed on top of the longest name. */
 	if (len > HOST_NAME_MAX_LEN + 1)
-		goto bad;
+		return -1;
 	memcpy(name, val, len);
 	name[len] = '\0';
 	host_lower(name);
 	if (len > 0 && name[len - 1] == '.')
 		name[--len] = '\0';
 	if (len > HOST_NAME_MAX_LEN || !host_valid(name, len))
-		goto bad;
+		return -1;
+	return (int)len;
+}
 
+/* The section before this line ends here: note its length in the file. */
+static void
+conf_section_end(struct conf_parser *p)
+{
+	struct conf	*conf = p->conf;
+
+	if (p->sidx >= 0)
+		conf->domains[p->sidx].len = p->pos - conf->domains[p->sidx].off;
+	p->sidx = -1;
+}
+
+/*
+ * Add name (len bytes) to the listing.  line: where it is listed, with
+ * CONF_LINE_DFILE for domains_file.  Returns 1 when added, 0 when it was
+ * there already (*first: the line of that listing), -1 when out of memory
+ * (err set).
+ */
+static int
+conf_list(struct conf_parser *p, const char *name, size_t len,
+    uint32_t line, uint32_t *first)
+{
+	struct nameset_val	*v;
+	int			 rc;
+
+	if (p->conf->listed == NULL &&
+	    (p->conf->listed = nameset_new()) == NULL)
+		rc = -1;
+	else
+		rc = nameset_add(p->conf->listed, name, len, &v);
+	if (rc == -1) {
+		conf_err(p, "out of memory");
+		return -1;
+	}
+	if (rc == 0)
+		*first = v->a;
+	else
+		v->a = line;
+	return rc;
+}
+
+/* "domain: NAME": start a new section.  Returns 0, or -1 with err set. */
+static int
+conf_domain_start(struct conf_parser *p, const char *val)
+{
+	char		 name[HOST_NAME_SIZE + 1];	/* + dot */
+	char		 q[CONF_QUOTE_SIZE];
+	uint32_t	 first;
+	int		 len, rc;
+
+	if ((len = conf_name(val, strlen(val), name)) == -1) {
+		conf_err(p, "invalid domain name \"%s\"", conf_quote(q, val));
+		return -1;
+	}
+	conf_section_end(p);
+	if ((rc = conf_list(p, name, (size_t)len, p->line, &first)) == -1)
+		return -1;
+	if (rc == 0) {
+		conf_err(p, "duplicate domain \"%s\" (first on line %u)",
+		    name, first);
+		return -1;
+	}
+	memcpy(p->sname, name, (size_t)len + 1);
+	p->soff = p->pos;
+	p->sline = p->line;
+	memset(p->dline, 0, sizeof(p->dline));
+	return 0;
+}
+
+/*
+ * The current section's own entry in conf->domains, made when its first
+ * setting is met: a section with none is a name in the listing only.
+ * Returns NULL when out of memory (err set).
+ */
+static struct conf_domain *
+conf_section(struct conf_parser *p)
+{
+	struct conf		*conf = p->conf;
+	struct conf_domain	*d;
+	struct nameset_val	*v;
+	size_t			 ncap;
+
+	if (p->sidx >= 0)
+		return &conf->domains[p->sidx];
 	if (conf->ndomains == p->domcap) {
 		ncap = p->domcap ? p->domcap * 2 : 16;
 		d = xreallocarray(conf->domains, ncap, sizeof(*d));
 		if (d == NULL) {
 			conf_err(p, "out of memory");
-			return -1;
+			return NULL;
 		}
 		conf->domains = d;
 		p->domcap = ncap;
 	}
+	/* Present (conf_domain_start() listed it): nothing is allocated. */
+	if (nameset_add(conf->listed, p->sname, strlen(p->sname), &v) != 0) {
+		conf_err(p, "internal error: section not listed");
+		return NULL;
+	}
+	if (conf->ndomains >= UINT32_MAX) {
+		conf_err(p, "too many domain sections");
+		return NULL;
+	}
+	v->b = (uint32_t)conf->ndomains + 1;
+	p->sidx = (long)conf->ndomains;
 	d = &conf->domains[conf->ndomains++];
 	memset(d, 0, sizeof(*d));
-	memcpy(d->name, name, len + 1);
+	memcpy(d->name, p->sname, sizeof(d->name));
 	/* Globals are final here: they may not follow a "domain:" line. */
 	d->pol = conf->global;
 	d->pol.override = NULL;
-	d->override = NULL;
 	d->pol.mx_allow = NULL;
-	d->mx_allow = NULL;
-	d->line = p->line;
-	memset(p->dline, 0, sizeof(p->dline));
-	return 0;
-
- bad:
-	conf_err(p, "invalid domain name \"%s\"", conf_quote(q, val));
-	return -1;
+	d->line = p->sline;
+	d->off = p->soff;
+	return d;
 }
 
 /* One "key: value" pair.  Returns 0, or -1 with err set. */
@@ -756,8 +863,9 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 	char			 q[CONF_QUOTE_SIZE];
 	unsigned int		 i;
 
-	if (p->gline[CONF_KEY_DOMAIN] != 0) {
-		d = &conf->domains[conf->ndomains - 1];
+	if (p->gline[CONF_KEY_DOMAIN] != 0 && k != CONF_KEY_DOMAIN) {
+		if ((d = conf_section(p)) == NULL)
+			return -1;
 		pol = &d->pol;
 	}
 
@@ -844,6 +952,8 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 		return conf_set_path(p, val, &conf->nsupdate_key);
 	case CONF_KEY_REFRESH:
 		return conf_refresh(p, val);
+	case CONF_KEY_DOMAINS_FILE:
+		return conf_set_path(p, val, &conf->domains_file);
 	case CONF_KEY__MAX:
 		break;
 	}
@@ -971,59 +1081,6 @@ conf_line(struct conf_parser *p, const char *s, size_t len)
 	return 0;
 }
 
-/* Order domains by name, then by line. */
-static int
-conf_domain_cmp(const void *a, const void *b)
-{
-	const struct conf_domain	*da = a, *db = b;
-	int				 c;
-
-	if ((c = strcmp(da->name, db->name)) != 0)
-		return c;
-	return (da->line > db->line) - (da->line < db->line);
-}
-
-static int
-conf_domain_key_cmp(const void *key, const void *elem)
-{
-	const struct conf_domain	*d = elem;
-
-	return strcmp(key, d->name);
-}
-
-/*
- * Sort the domains seen so far and look for a name listed twice.  When
- * there are several, the one whose second listing comes first in the file
- * is reported, as a reader going down the file would meet it.  Returns 0,
- * or -1 with err set (replacing what was there).
- */
-static int
-conf_dups(struct conf_parser *p)
-{
-	struct conf		*conf = p->conf;
-	struct conf_domain	*d = conf->domains;
-	size_t			 i, found = 0;
-
-	if (conf->ndomains < 2)
-		return 0;
-	qsort(d, conf->ndomains, sizeof(*d), conf_domain_cmp);
-	/* d[i] is the second listing when d[i - 1] has the same name. */
-	for (i = 1; i < conf->ndomains; i++) {
-		if (strcmp(d[i - 1].name, d[i].name) != 0)
-			continue;
-		if (i >= 2 && strcmp(d[i - 2].name, d[i].name) == 0)
-			continue;
-		if (found == 0 || d[i].line < d[found].line)
-			found = i;
-	}
-	if (found == 0)
-		return 0;
-	p->line = d[found].line;
-	conf_err(p, "duplicate domain \"%s\" (first on line %u)",
-	    d[found].name, d[found - 1].line);
-	return -1;
-}
-
 /*
  * If the line is a "domain:" line, return 1 and set *same to whether its
  * name equals want (compared as conf_domain_start() would store it).
@@ -1050,16 +1107,182 @@ conf_domain_line(const char *s, size_t len, const char *want, int *same)
 	return 1;
 }
 
-/* conf_parse(), keeping only the section of domain only when not NULL. */
+/*
+ * The size bound of the configuration file and of domains_file:
+ * CONF_MAX_SIZE_DEFAULT, or MTA_STS_CONF_MAX_SIZE from the environment
+ * (bytes, or with a K, M or G suffix).  Returns 0, or -1 with err set.
+ */
 static int
-conf_parse_only(const char *name, const char *text, size_t len,
-    const char *only, struct conf **out, char *err, size_t errlen)
+conf_max_size(struct conf_parser *p, size_t *max)
+{
+	const char	*env = getenv("MTA_STS_CONF_MAX_SIZE");
+	char		 q[CONF_QUOTE_SIZE];
+	uint64_t	 n = 0, unit = 1;
+	size_t		 digits;
+	const char	*sfx;
+	unsigned int	 line = p->line;
+
+	*max = CONF_MAX_SIZE_DEFAULT;
+	if (env == NULL || *env == '\0')
+		return 0;
+	digits = strspn(env, "0123456789");
+	sfx = env + digits;
+	if (strcasecmp(sfx, "K") == 0)
+		unit = 1024;
+	else if (strcasecmp(sfx, "M") == 0)
+		unit = 1024 * 1024;
+	else if (strcasecmp(sfx, "G") == 0)
+		unit = 1024 * 1024 * 1024;
+	if ((*sfx != '\0' && unit == 1) || digits == 0 || digits > 13 ||
+	    num_parse(env, digits, 1, CONF_MAX_SIZE_MAX / unit, 0, &n) == -1) {
+		p->line = 0;
+		conf_err(p, "invalid MTA_STS_CONF_MAX_SIZE \"%s\" (expected "
+		    "1..%llu bytes, K, M or G: for example 512M)",
+		    conf_quote(q, env), (unsigned long long)CONF_MAX_SIZE_MAX);
+		p->line = line;
+		return -1;
+	}
+	*max = (size_t)(n * unit);
+	return 0;
+}
+
+/*
+ * Read domains_file: one name per line, blank lines and comments as in
+ * the configuration.  A name with a section in the configuration keeps
+ * that section's settings; a name twice in the file is an error.  Errors
+ * name the file and line.  Returns 0, or -1 with err set.
+ */
+static int
+conf_domains_file(struct conf_parser *p)
+{
+	struct conf	*conf = p->conf;
+	const char	*oname = p->name, *s, *nl, *e;
+	char		*text = NULL, name[HOST_NAME_SIZE + 1];
+	char		 q[CONF_QUOTE_SIZE];
+	size_t		 max, len, pos, slen, i;
+	uint32_t	 first;
+	int		 rc = -1, nlen, added;
+
+	if (conf_max_size(p, &max) == -1)
+		return -1;
+	p->name = conf->domains_file;
+	p->line = 0;
+	switch (file_read(conf->domains_file, max, 0, &text, &len,
+	    &conf->domains_file_st, p->err, p->errlen)) {
+	case FILE_OK:
+		break;
+	case FILE_TOOBIG:
+		conf_err(p, "file too large (more than %zu bytes)", max);
+		goto out;
+	default:
+		/* "path: reason" from file_read(); say what the file is. */
+		if (errno == ENOMEM)
+			conf_err(p, "out of memory");
+		else if (p->err != NULL && p->errlen > 0) {
+			size_t	 el = strlen(p->err);
+
+			(void)snprintf(p->err + el, p->errlen - el,
+			    " (domains_file)");
+		}
+		goto out;
+	}
+	for (pos = 0; pos < len; pos += slen + (nl != NULL)) {
+		p->line++;
+		s = text + pos;
+		nl = memchr(s, '\n', len - pos);
+		slen = nl != NULL ? (size_t)(nl - s) : len - pos;
+		e = s + slen;
+		if (nl != NULL && e > s && e[-1] == '\r')
+			e--;
+		for (i = 0; s + i < e; i++) {
+			unsigned char ch = (unsigned char)s[i];
+
+			if (ch < 0x20 && ch != '\t') {
+				conf_err(p, "control character 0x%02x", ch);
+				goto out;
+			}
+			if (ch == 0x7f) {
+				conf_err(p, "control character 0x7f");
+				goto out;
+			}
+		}
+		while (s < e && conf_blank(*s))
+			s++;
+		for (i = 0; s + i < e; i++)
+			if (s[i] == '#' && (i == 0 || conf_blank(s[i - 1])))
+				break;
+		e = s + i;
+		while (e > s && conf_blank(e[-1]))
+			e--;
+		if (e == s)
+			continue;
+		if ((size_t)(e - s) > HOST_NAME_MAX_LEN + 1 ||
+		    (nlen = conf_name(s, (size_t)(e - s), name)) == -1) {
+			char	 raw[CONF_MAX_LINE + 1];
+
+			i = (size_t)(e - s) < CONF_MAX_LINE ? (size_t)(e - s) :
+			    CONF_MAX_LINE;
+			memcpy(raw, s, i);
+			raw[i] = '\0';
+			conf_err(p, "invalid domain name \"%s\"",
+			    conf_quote(q, raw));
+			goto out;
+		}
+		if ((added = conf_list(p, name, (size_t)nlen,
+		    p->line | CONF_LINE_DFILE, &first)) == -1)
+			goto out;
+		if (added == 0 && (first & CONF_LINE_DFILE)) {
+			conf_err(p, "duplicate domain \"%s\" (first on line "
+			    "%u)", name, first & ~CONF_LINE_DFILE);
+			goto out;
+		}
+	}
+	rc = 0;
+ out:
+	free(text);
+	p->name = oname;
+	p->line = 0;
+	return rc;
+}
+
+/*
+ * The common line of a large listing, "domain: NAME" with nothing else,
+ * without conf_line()'s general work: the same outcome, a third of the
+ * time.  Returns 1 when the line was taken, 0 when it is not such a line
+ * (conf_line() then reads it), -1 with err set.
+ */
+static int
+conf_fast_domain(struct conf_parser *p, const char *s, size_t len)
+{
+	char	 val[HOST_NAME_MAX_LEN + 2];
+	size_t	 i;
+
+	if (len <= 8 || len - 8 > HOST_NAME_MAX_LEN + 1 ||
+	    memcmp(s, "domain: ", 8) != 0)
+		return 0;
+	for (i = 8; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		    s[i] == '-' || (s[i] >= 'A' && s[i] <= 'Z')))
+			return 0;
+	memcpy(val, s + 8, len - 8);
+	val[len - 8] = '\0';
+	if (conf_set(p, CONF_KEY_DOMAIN, val) == -1)
+		return -1;
+	p->gline[CONF_KEY_DOMAIN] = p->line;
+	return 1;
+}
+
+/* Parse len bytes of text; flags: CONF_PARSE_*. */
+static int
+conf_parse_text(const char *name, const char *text, size_t len, int flags,
+    struct conf **out, char *err, size_t errlen)
 {
 	struct conf_parser	 p;
 	struct conf		*conf = NULL;
 	const char		*s, *nl;
-	size_t			 pos, slen, i, nlisted = 0;
-	int			 rc = -1, skipping = 0, same;
+	size_t			 pos, slen, i, max;
+	int			 rc = -1, same, fast, crlf;
 
 	*out = NULL;
 	if (err != NULL && errlen > 0)
@@ -1069,14 +1292,17 @@ conf_parse_only(const char *name, const char *text, size_t len,
 	p.slash = strrchr(p.name, '/');
 	p.err = err;
 	p.errlen = errlen;
+	p.sidx = -1;
+	p.flags = flags;
 
 	if (text == NULL && len > 0) {
 		conf_err(&p, "no text");
 		goto out;
 	}
-	if (len > CONF_MAX_SIZE) {
-		conf_err(&p, "file too large (more than %d bytes)",
-		    CONF_MAX_SIZE);
+	if (conf_max_size(&p, &max) == -1)
+		goto out;
+	if (len > max) {
+		conf_err(&p, "file too large (more than %zu bytes)", max);
 		goto out;
 	}
 	if ((conf = conf_new()) == NULL ||
@@ -1085,38 +1311,41 @@ conf_parse_only(const char *name, const char *text, size_t len,
 		goto out;
 	}
 	p.conf = conf;
+	conf->globlen = len;
 
 	for (pos = 0; pos < len; pos += slen + (nl != NULL)) {
 		p.line++;
+		p.pos = pos;
 		s = text + pos;
 		if ((nl = memchr(s, '\n', len - pos)) != NULL)
 			slen = (size_t)(nl - s);
 		else
 			slen = len - pos;
-		if (only != NULL && conf_domain_line(s, slen, only, &same)) {
-			nlisted++;
-			skipping = !same;
-		}
-		if (skipping)
-			continue;
-		if (conf_line(&p, s, nl != NULL && slen > 0 &&
-		    s[slen - 1] == '\r' ? slen - 1 : slen) == -1) {
-			/*
-			 * A duplicate domain above this line is the first
-			 * error in the file: report that one instead.
-			 */
-			(void)conf_dups(&p);
+		if (p.gline[CONF_KEY_DOMAIN] == 0 &&
+		    conf_domain_line(s, slen, "", &same))
+			conf->globlen = pos;
+		if (nl != NULL && slen > 0 && s[slen - 1] == '\r')
+			slen--, crlf = 1;
+		else
+			crlf = 0;
+		if ((fast = conf_fast_domain(&p, s, slen)) == 0)
+			fast = conf_line(&p, s, slen);
+		slen += crlf;
+		if (fast == -1)
 			goto out;
-		}
 	}
-	if (conf_dups(&p) == -1)
+	p.pos = len;
+	conf_section_end(&p);
+	if (conf->domains_file != NULL && !(flags & CONF_PARSE_NO_DFILE) &&
+	    conf_domains_file(&p) == -1)
 		goto out;
 	/* The array no longer moves: point each policy at its override. */
 	for (i = 0; i < conf->ndomains; i++) {
 		conf->domains[i].pol.override = conf->domains[i].override;
 		conf->domains[i].pol.mx_allow = conf->domains[i].mx_allow;
 	}
-	conf->nlisted = only != NULL ? nlisted : conf->ndomains;
+	nameset_trim(conf->listed);
+	conf->nlisted = nameset_count(conf->listed);
 
 	*out = conf;
 	conf = NULL;
@@ -1130,7 +1359,7 @@ int
 conf_parse(const char *name, const char *text, size_t len,
     struct conf **out, char *err, size_t errlen)
 {
-	return conf_parse_only(name, text, len, NULL, out, err, errlen);
+	return conf_parse_text(name, text, len, 0, out, err, errlen);
 }
 
 /*
@@ -1142,9 +1371,12 @@ static int
 conf_read(struct conf_parser *p, const char *path, char **text,
     size_t *len, struct stat *st)
 {
+	size_t	 max;
+
+	if (conf_max_size(p, &max) == -1)
+		return -1;
 	/* file_read() writes "path: reason", as conf_err() does. */
-	switch (file_read(path, CONF_MAX_SIZE, 0, text, len, st, p->err,
-	    p->errlen)) {
+	switch (file_read(path, max, 0, text, len, st, p->err, p->errlen)) {
 	case FILE_OK:
 		return 0;
 	case FILE_NONE:
@@ -1152,8 +1384,7 @@ conf_read(struct conf_parser *p, const char *path, char **text,
 			p->err[0] = '\0';
 		return 1;
 	case FILE_TOOBIG:
-		conf_err(p, "file too large (more than %d bytes)",
-		    CONF_MAX_SIZE);
+		conf_err(p, "file too large (more than %zu bytes)", max);
 		return -1;
 	default:
 		if (errno == ENOMEM)
@@ -1176,11 +1407,15 @@ conf_defaults(struct conf_parser *p, const char *path, struct conf **out)
 	return 0;
 }
 
-int
-conf_load(const char *path, struct conf **out, char *err, size_t errlen)
+/*
+ * conf_load(); when full is not NULL, also the file's identity at the
+ * read and whether it was there.
+ */
+static int
+conf_load_st(const char *path, struct conf **out, struct stat *st,
+    char *err, size_t errlen)
 {
 	struct conf_parser	 p;
-	struct stat		 st;
 	char			*text;
 	size_t			 len;
 	int			 rc;
@@ -1192,69 +1427,19 @@ conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	p.name = path;
 	p.err = err;
 	p.errlen = errlen;
-	if ((rc = conf_read(&p, path, &text, &len, &st)) != 0)
+	if ((rc = conf_read(&p, path, &text, &len, st)) != 0)
 		return rc == 1 ? conf_defaults(&p, path, out) : -1;
 	rc = conf_parse(path, text, len, out, err, errlen);
 	free(text);
 	return rc;
 }
 
-/* The stamp line that says "path, as identified by st, parsed cleanly". */
-static int
-conf_stamp_line(char *buf, size_t len, const char *path, const struct stat *st)
+int
+conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 {
-	int	 n;
+	struct stat	 st;
 
-	n = snprintf(buf, len, "mta-sts-cgi-conf-valid 1 %llu %llu %lld "
-	    "%lld.%09ld %lld.%09ld %s\n", (unsigned long long)st->st_dev,
-	    (unsigned long long)st->st_ino, (long long)st->st_size,
-	    (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-	    (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec, path);
-	return n < 0 || (size_t)n >= len ? -1 : n;
-}
-
-/* dir/.conf-valid.<hash of path>: one stamp per configuration file. */
-static int
-conf_stamp_path(char *buf, size_t len, const char *dir, const char *path)
-{
-	int	 n;
-
-	n = snprintf(buf, len, "%s/.conf-valid.%016llx", dir,
-	    (unsigned long long)hash_fnv1a(path));
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-/* 1 when the stamp in dir vouches for path as identified by st. */
-static int
-conf_stamp_ok(const char *dir, const char *path, const struct stat *st)
-{
-	char	 file[4096], want[4096 + 256], *have;
-	size_t	 hlen;
-	int	 wlen, ok;
-
-	if (conf_stamp_path(file, sizeof(file), dir, path) == -1 ||
-	    (wlen = conf_stamp_line(want, sizeof(want), path, st)) == -1)
-		return 0;
-	/* Only a stamp we wrote ourselves vouches for anything. */
-	if (file_read(file, sizeof(want), FILE_NOFOLLOW | FILE_OWNED, &have,
-	    &hlen, NULL, NULL, 0) != FILE_OK)
-		return 0;
-	ok = hlen == (size_t)wlen && memcmp(have, want, hlen) == 0;
-	free(have);
-	return ok;
-}
-
-/* Write the stamp atomically; failures only cost speed, so are silent. */
-static void
-conf_stamp_write(const char *dir, const char *path, const struct stat *st)
-{
-	char	 file[4096], line[4096 + 256];
-	int	 len;
-
-	if (conf_stamp_path(file, sizeof(file), dir, path) == -1 ||
-	    (len = conf_stamp_line(line, sizeof(line), path, st)) == -1)
-		return;
-	(void)file_write_atomic(file, line, (size_t)len, 0644, NULL, 0);
+	return conf_load_st(path, out, &st, err, errlen);
 }
 
 /* 1 when two stat results name the same unchanged file. */
@@ -1269,60 +1454,226 @@ conf_same_file(const struct stat *a, const struct stat *b)
 	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/*
+ * Read the global part of the open configuration fd (size bytes): the
+ * lines before the first "domain:" line.  Returns its text (*len bytes,
+ * NUL after it; caller frees), or NULL on a read error or no memory.
+ */
+static char *
+conf_read_head(int fd, size_t size, size_t *len)
+{
+	char		*buf = NULL, *nb;
+	const char	*s, *nl;
+	size_t		 have = 0, cap = 0, scan = 0, want;
+	ssize_t		 n;
+	int		 same;
+
+	for (;;) {
+		/* Whole lines from scan on: is one of them a "domain:"? */
+		while (scan < have) {
+			s = buf + scan;
+			if ((nl = memchr(s, '\n', have - scan)) == NULL &&
+			    have < size)
+				break;		/* read the rest of it */
+			want = nl != NULL ? (size_t)(nl - s) : have - scan;
+			if (conf_domain_line(s, want, "", &same)) {
+				*len = scan;
+				buf[scan] = '\0';
+				return buf;
+			}
+			scan += want + (nl != NULL);
+		}
+		if (have >= size)
+			break;
+		want = size - have < 65536 ? size - have : 65536;
+		if (have + want + 1 > cap) {
+			cap = have + want + 1;
+			if ((nb = xrealloc(buf, cap)) == NULL)
+				goto fail;
+			buf = nb;
+		}
+		if ((n = pread(fd, buf + have, want, (off_t)have)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;		/* shrank: the caller checks */
+		have += (size_t)n;
+	}
+	if (buf == NULL && (buf = xmalloc(1)) == NULL)
+		return NULL;
+	*len = have;
+	buf[have] = '\0';
+	return buf;
+ fail:
+	free(buf);
+	return NULL;
+}
+
+/*
+ * The configuration for domain through the index in cache_dir (see
+ * conf_load_for()).  Returns 0 with *out set, or -1 when the index cannot
+ * answer (then the caller parses the whole file); *dir, when dir is not
+ * NULL, then gets a copy of cache_dir when the global part names one.
+ */
+static int
+conf_load_indexed(const char *path, const char *domain, struct conf **out,
+    char **dir)
+{
+	struct confindex_hit	 hit;
+	struct conf		*glob = NULL, *conf = NULL;
+	struct stat		 st;
+	char			*head = NULL, *text = NULL;
+	size_t			 hlen, max;
+	ssize_t			 n;
+	int			 fd, same, rc = -1;
+	struct conf_parser	 p;
+
+	memset(&p, 0, sizeof(p));
+	p.name = path;
+	if (conf_max_size(&p, &max) == -1 ||
+	    (fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+	    (uint64_t)st.st_size > max ||
+	    (head = conf_read_head(fd, (size_t)st.st_size, &hlen)) == NULL)
+		goto out;
+	if (conf_parse_text(path, head, hlen, CONF_PARSE_NO_DFILE, &glob,
+	    NULL, 0) == -1 || glob->cache_dir == NULL)
+		goto out;
+	if (dir != NULL)
+		*dir = xstrdup(glob->cache_dir);
+	if (confindex_find(glob->cache_dir, path, &st, glob->domains_file,
+	    hlen, domain, &hit) == -1)
+		goto out;
+	if (hit.listed && hit.len > 0) {
+		/* Its own section: the global part and that section. */
+		if (hit.off < hlen || hit.off > (uint64_t)st.st_size ||
+		    hit.len > (uint64_t)st.st_size - hit.off ||
+		    (text = xmalloc(hlen + (size_t)hit.len + 1)) == NULL)
+			goto out;
+		memcpy(text, head, hlen);
+		n = pread(fd, text + hlen, (size_t)hit.len, (off_t)hit.off);
+		if (n != (ssize_t)hit.len)
+			goto out;
+		text[hlen + (size_t)hit.len] = '\0';
+		/* The index must point at that domain's "domain:" line. */
+		if (!conf_domain_line(text + hlen, strcspn(text + hlen, "\n"),
+		    domain, &same) || !same ||
+		    conf_parse_text(path, text, hlen + (size_t)hit.len,
+		    CONF_PARSE_NO_DFILE, &conf, NULL, 0) == -1 ||
+		    conf->ndomains != 1 ||
+		    strcmp(conf->domains[0].name, domain) != 0)
+			goto out;
+	} else {
+		conf = glob;
+		glob = NULL;
+		if (hit.listed) {
+			struct conf_parser	 lp;
+			uint32_t		 first;
+
+			memset(&lp, 0, sizeof(lp));
+			lp.name = path;
+			lp.conf = conf;
+			if (conf_list(&lp, domain, strlen(domain), 0,
+			    &first) == -1)
+				goto out;
+		}
+	}
+	conf->nlisted = hit.nlisted;
+	conf->indexed = 1;
+	*out = conf;
+	conf = NULL;
+	rc = 0;
+ out:
+	conf_free(conf);
+	conf_free(glob);
+	free(head);
+	free(text);
+	(void)close(fd);
+	return rc;
+}
+
 int
 conf_load_for(const char *path, const char *domain, struct conf **out,
     char *err, size_t errlen)
 {
-	struct conf_parser	 p;
-	struct conf		*glob = NULL;
-	struct stat		 st, st2;
-	char			*text;
-	const char		*s, *nl;
-	size_t			 len, pos, slen, globlen;
-	int			 rc, same, valid = 0;
+	struct stat	 st, st2;
+	char		 why[1024], *dir = NULL;
+	int		 rc, lock = -1;
 
 	*out = NULL;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	memset(&p, 0, sizeof(p));
-	p.name = path;
-	p.err = err;
-	p.errlen = errlen;
-	if ((rc = conf_read(&p, path, &text, &len, &st)) != 0)
-		return rc == 1 ? conf_defaults(&p, path, out) : -1;
-
-	/* The global part ends at the first "domain:" line. */
-	for (pos = 0, globlen = len; pos < len; pos += slen + 1) {
-		s = text + pos;
-		nl = memchr(s, '\n', len - pos);
-		slen = nl != NULL ? (size_t)(nl - s) : len - pos;
-		if (conf_domain_line(s, slen, "", &same)) {
-			globlen = pos;
-			break;
-		}
+	if (domain != NULL &&
+	    conf_load_indexed(path, domain, out, &dir) == 0) {
+		free(dir);
+		return 0;
 	}
-	if (conf_parse(path, text, globlen, &glob, NULL, 0) == 0 &&
-	    glob->cache_dir != NULL)
-		valid = conf_stamp_ok(glob->cache_dir, path, &st);
-
-	rc = conf_parse_only(path, text, len, valid ? domain : NULL, out, err,
-	    errlen);
-	/* Vouch only for what was read, and only if it did not change. */
-	if (rc == 0 && !valid && glob != NULL && glob->cache_dir != NULL &&
-	    stat(path, &st2) == 0 && conf_same_file(&st, &st2))
-		conf_stamp_write(glob->cache_dir, path, &st);
-	conf_free(glob);
-	free(text);
+	/*
+	 * One process rebuilds the index; the others wait for it, then use
+	 * it, rather than all parse a million names at once.
+	 */
+	if (dir != NULL && (lock = confindex_lock(dir, path)) != -1 &&
+	    conf_load_indexed(path, domain, out, NULL) == 0) {
+		confindex_unlock(lock);
+		free(dir);
+		return 0;
+	}
+	free(dir);
+	memset(&st, 0, sizeof(st));
+	if ((rc = conf_load_st(path, out, &st, err, errlen)) == -1 ||
+	    (*out)->cache_dir == NULL || st.st_ino == 0)
+		goto out;
+	/* Index only what was read, and only if it did not change. */
+	if (stat(path, &st2) == 0 && conf_same_file(&st, &st2) &&
+	    confindex_write((*out)->cache_dir, path, &st, *out, why,
+	    sizeof(why)) == -1)
+		mlog_warnx("configuration index not written (each request "
+		    "parses the whole file): %s", why);
+ out:
+	confindex_unlock(lock);
 	return rc;
+}
+
+int
+conf_find(const struct conf *conf, const char *name,
+    const struct conf_policy **pol)
+{
+	const struct nameset_val	*v;
+
+	*pol = &conf->global;
+	if (conf->listed == NULL ||
+	    (v = nameset_find(conf->listed, name)) == NULL)
+		return 0;
+	if (v->b != 0 && v->b <= conf->ndomains)
+		*pol = &conf->domains[v->b - 1].pol;
+	return 1;
 }
 
 const struct conf_domain *
 conf_domain_find(const struct conf *conf, const char *name)
 {
-	if (conf == NULL || name == NULL || conf->ndomains == 0)
+	const struct nameset_val	*v;
+
+	if (conf == NULL || name == NULL || conf->listed == NULL ||
+	    (v = nameset_find(conf->listed, name)) == NULL ||
+	    v->b == 0 || v->b > conf->ndomains)
 		return NULL;
-	return bsearch(name, conf->domains, conf->ndomains,
-	    sizeof(conf->domains[0]), conf_domain_key_cmp);
+	return &conf->domains[v->b - 1];
+}
+
+const char *
+conf_listed_next(const struct conf *conf, size_t *iter, unsigned int *line)
+{
+	const struct nameset_val	*v;
+	const char			*name;
+
+	if ((name = nameset_next(conf->listed, iter, &v)) != NULL &&
+	    line != NULL)
+		*line = v->a & ~CONF_LINE_DFILE;
+	return name;
 }
 
 const struct conf_policy *

@@ -44,6 +44,8 @@
  *	nsupdate_key	global		TSIG key file, nsupdate -k (none)
  *	refresh		global		off | 60s..366d: mta-sts-id issues
  *					a new id when the id is older (24h)
+ *	domains_file	global		file of listed domains, one name per
+ *					line, with the global settings (none)
  *
  * Relative paths are taken relative to the directory of the configuration
  * file and stored as given after that join.
@@ -51,7 +53,11 @@
 #ifndef CONF_H
 #define CONF_H
 
+#include <sys/types.h>
+#include <sys/stat.h>
+
 #include <stddef.h>
+#include <stdint.h>
 
 #include "host.h"
 #include "policy.h"
@@ -64,7 +70,13 @@
 #endif
 
 #define CONF_MAX_LINE		4096	/* bytes per line, newline excluded */
-#define CONF_MAX_SIZE		(16 * 1024 * 1024)
+/*
+ * The size bound of the configuration file and of domains_file: a million
+ * "domain:" lines are about 28 MB.  MTA_STS_CONF_MAX_SIZE in the
+ * environment (bytes, or K, M or G) replaces the default.
+ */
+#define CONF_MAX_SIZE_DEFAULT	((size_t)128 * 1024 * 1024)
+#define CONF_MAX_SIZE_MAX	((unsigned long long)4096 * 1024 * 1024)
 #define CONF_MAX_FORWARDERS	16
 
 /*
@@ -131,7 +143,11 @@ struct conf_domain {
 	char			*override;	/* owned; NULL if none */
 	char			*mx_allow;	/* owned; NULL if none */
 	unsigned int		 line;	/* line of the "domain:" key */
+	size_t			 off;	/* the section's bytes in the file */
+	size_t			 len;
 };
+
+struct nameset;
 
 struct conf {
 	char			*path;	/* owned; NULL for built-in defaults */
@@ -151,14 +167,26 @@ struct conf {
 	unsigned long		 max_lookups;	/* waiting for DNS, per process */
 	unsigned long		 cache_size;	/* bytes of memory cache */
 	unsigned long		 cache_dir_max;	/* files in cache_dir */
-	struct conf_domain	*domains;	/* owned; sorted by name */
+	/*
+	 * Every listed name (conf_find()): "domain:" lines and domains_file.
+	 * Only the sections with settings of their own are in domains[], in
+	 * the order of the file; a bare "domain:" line costs a name in the
+	 * set only.
+	 */
+	struct nameset		*listed;	/* owned; NULL: none */
+	struct conf_domain	*domains;	/* owned */
 	size_t			 ndomains;
 	/*
-	 * Domain sections in the file.  Equal to ndomains, except after
-	 * conf_load_for(), which may keep only the section it was asked for.
-	 * Nonzero means "serve exactly the listed domains".
+	 * Listed names.  After conf_load_for() answered from the index,
+	 * listed holds at most the name asked for, and nlisted still counts
+	 * them all.  Nonzero means "serve exactly the listed domains".
 	 */
 	size_t			 nlisted;
+	char			*domains_file;	/* owned; NULL: none */
+	struct stat		 domains_file_st;	/* as it was read */
+	size_t			 globlen;	/* bytes before the first
+						   "domain:" line */
+	int			 indexed;	/* conf_load_for() used the index */
 	/* TLS-RPT (tlsrpt/): NULL report_dir means state_dir/tlsrpt. */
 	char			*report_dir;	/* owned */
 	unsigned long		 report_max_count;
@@ -201,14 +229,15 @@ int	conf_load(const char *path, struct conf **out, char *err,
 	    size_t errlen);
 
 /*
- * Like conf_load(), for a process that answers one request for domain:
- * when the file was fully validated before (a stamp in its cache_dir
- * names the same path, device, inode, size and times), only the global
- * part and domain's own section are parsed, which keeps a CGI request
- * cheap with thousands of domains.  Otherwise the whole file is parsed
- * and, when that succeeds and cache_dir is set, the stamp is written.
- * The result answers conf_domain_find() for domain exactly as a full load
- * would, and nlisted counts every section of the file.
+ * Like conf_load(), for a process that answers one request for domain.
+ * When cache_dir is set, an index of the listing is kept there
+ * (confindex.h): with a valid one, only the global part of the file, a
+ * few bytes of the index and domain's own section are read, whatever the
+ * number of listed domains.  Otherwise the whole file (and domains_file)
+ * is parsed and, when that succeeds and the file did not change meanwhile,
+ * the index is written.  Either way the result answers conf_find() for
+ * domain exactly as a full load would, and nlisted counts every listed
+ * name.
  */
 int	conf_load_for(const char *path, const char *domain, struct conf **out,
 	    char *err, size_t errlen);
@@ -216,9 +245,24 @@ int	conf_load_for(const char *path, const char *domain, struct conf **out,
 /* NULL-safe. */
 void	conf_free(struct conf *conf);
 
-/* The listed domain section for name (lower case), or NULL. */
+/*
+ * 1 when name (lower case) is listed, with *pol set to its settings; 0
+ * when it is not, with *pol set to the global settings.  O(1).
+ */
+int	conf_find(const struct conf *conf, const char *name,
+	    const struct conf_policy **pol);
+
+/* The section with settings of its own for name (lower case), or NULL. */
 const struct conf_domain *conf_domain_find(const struct conf *conf,
 	    const char *name);
+
+/*
+ * The listed names in the order they were listed: start with *iter = 0;
+ * NULL after the last.  line, when not NULL, gets the line that listed
+ * the name (in the configuration or in domains_file).
+ */
+const char	*conf_listed_next(const struct conf *conf, size_t *iter,
+		    unsigned int *line);
 
 /*
  * The settings for a domain: its section's when it is listed, the global

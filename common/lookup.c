@@ -130,6 +130,48 @@ lookup_new(struct conf *conf, int flags, int timeout_ms)
 	return NULL;
 }
 
+/* 1 when two strings are both NULL or equal. */
+static int
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * 1 when a cache filled under a's settings answers as one filled under
+ * b's would: the same resolver, trust, bounds and lifetimes.  mode,
+ * max_age, mx_allow and dnssec are applied when answering (entry_fits(),
+ * answer_policy()), and the listing decides before the cache is asked.
+ */
+static int
+same_cache_rules(const struct conf *a, const struct conf *b)
+{
+	size_t	 i;
+
+	if (a->resolver != b->resolver || a->nforwarders != b->nforwarders ||
+	    !same_str(a->trust_anchor, b->trust_anchor) ||
+	    !same_str(a->unbound_conf, b->unbound_conf) ||
+	    a->cache_size != b->cache_size ||
+	    a->cache_max_ttl != b->cache_max_ttl ||
+	    a->fail_ttl != b->fail_ttl || a->stale_max != b->stale_max)
+		return 0;
+	for (i = 0; i < a->nforwarders; i++)
+		if (strcmp(a->forwarders[i], b->forwarders[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int
+lookup_adopt(struct lookup *lk, const struct lookup *prev)
+{
+	if (prev == NULL || lk->cache == NULL || prev->cache == NULL ||
+	    !same_cache_rules(lk->conf, prev->conf))
+		return 0;
+	cache_free(lk->cache);
+	lk->cache = cache_hold(prev->cache);
+	return 1;
+}
+
 void
 lookup_hold(struct lookup *lk)
 {
@@ -187,8 +229,9 @@ lookup_dns(struct lookup *lk, char *err, size_t errlen)
 int
 lookup_served(const struct lookup *lk, const char *domain)
 {
-	return lk->conf->nlisted == 0 ||
-	    conf_domain_find(lk->conf, domain) != NULL;
+	const struct conf_policy	*pol;
+
+	return lk->conf->nlisted == 0 || conf_find(lk->conf, domain, &pol);
 }
 
 void
@@ -783,19 +826,18 @@ void
 lookup_policy(struct lookup *lk, const char *host, const char *domain,
     struct lookup_result *res)
 {
-	const struct conf_domain *d = NULL;
 	const struct conf_policy *pol;
 	char			 err[1024];
+	int			 listed;
 
 	result_init(res);
 	res->quiet = (lk->flags & LOOKUP_QUIET) != 0;
-	if (lk->conf->nlisted > 0 &&
-	    (d = conf_domain_find(lk->conf, domain)) == NULL) {
+	listed = conf_find(lk->conf, domain, &pol);
+	if (lk->conf->nlisted > 0 && !listed) {
 		res->rc = LOOKUP_NOT_LISTED;
 		res_msg(res, "no MTA-STS policy is served for %s", domain);
 		return;
 	}
-	pol = conf_policy_for(lk->conf, d);
 	if (pol->override != NULL) {
 		if (override_load(pol->override, &res->pol, err,
 		    sizeof(err)) == -1) {
@@ -812,5 +854,5 @@ lookup_policy(struct lookup *lk, const char *host, const char *domain,
 		res->rc = LOOKUP_POLICY;
 		return;
 	}
-	lookup_from_dns(lk, host, domain, pol, d == NULL, d != NULL, res);
+	lookup_from_dns(lk, host, domain, pol, !listed, listed, res);
 }

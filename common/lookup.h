@@ -86,6 +86,14 @@ struct lookup	*lookup_new(struct conf *conf, int flags, int timeout_ms);
 void		 lookup_hold(struct lookup *lk);
 void		 lookup_release(struct lookup *lk);
 
+/*
+ * Take over prev's memory cache (shared from now on) when lk is new, not
+ * yet used, and both configurations fill and read the cache by the same
+ * rules (resolver, trust anchor, cache and failure lifetimes).  Returns 1
+ * when it did, 0 when lk keeps its own empty cache.
+ */
+int		 lookup_adopt(struct lookup *lk, const struct lookup *prev);
+
 const struct conf *lookup_conf(const struct lookup *lk);
 
 /*

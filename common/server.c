@@ -3,6 +3,7 @@
 
 #include <grp.h>
 #include <pthread.h>
+#include <time.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -27,11 +28,18 @@ struct server {
 	char		*path;		/* file the state below belongs to */
 	struct stat	 st;		/* its identity at that load */
 	int		 present;	/* the file existed then */
+	char		*dpath;		/* its domains_file; NULL: none */
+	struct stat	 dst;		/* that file's identity then */
 	struct lookup	*cur;		/* NULL while broken; held */
 	int		 loading;	/* a thread is loading the file */
 	char		 err[1024];	/* why cur is NULL */
+	struct timespec	 failed;	/* when the last load failed */
 	int		 one_request;
 };
+
+/* A broken configuration is read again at most this often (ms)... */
+#define SERVER_RETRY_MS		1000
+/* ...unless the file itself changed. */
 
 struct server *
 server_new(int one_request)
@@ -60,25 +68,55 @@ server_free(struct server *srv)
 		return;
 	lookup_release(srv->cur);
 	free(srv->path);
+	free(srv->dpath);
 	(void)pthread_cond_destroy(&srv->cv);
 	(void)pthread_mutex_destroy(&srv->mu);
 	free(srv);
 }
 
-/* 1 when the file at path is not the one loaded last time. */
+/* 1 when a and b (present or not) are not the same unchanged file. */
 static int
-server_changed(const struct server *srv, const struct stat *st, int present)
+server_differ(const struct stat *a, int apresent, const struct stat *b,
+    int bpresent)
 {
-	if (present != srv->present)
+	if (apresent != bpresent)
 		return 1;
-	if (!present)
+	if (!apresent)
 		return 0;
-	return st->st_dev != srv->st.st_dev || st->st_ino != srv->st.st_ino ||
-	    st->st_size != srv->st.st_size ||
-	    st->st_mtim.tv_sec != srv->st.st_mtim.tv_sec ||
-	    st->st_mtim.tv_nsec != srv->st.st_mtim.tv_nsec ||
-	    st->st_ctim.tv_sec != srv->st.st_ctim.tv_sec ||
-	    st->st_ctim.tv_nsec != srv->st.st_ctim.tv_nsec;
+	return a->st_dev != b->st_dev || a->st_ino != b->st_ino ||
+	    a->st_size != b->st_size ||
+	    a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec ||
+	    a->st_ctim.tv_sec != b->st_ctim.tv_sec ||
+	    a->st_ctim.tv_nsec != b->st_ctim.tv_nsec;
+}
+
+/*
+ * 1 when the configuration at path (now st, present) is not the one the
+ * server state describes: another path, or the file or its domains_file
+ * changed.  Called with srv->mu held.
+ */
+static int
+server_changed(const struct server *srv, const char *path,
+    const struct stat *st, int present)
+{
+	struct stat	 dst;
+
+	if (srv->path == NULL || strcmp(srv->path, path) != 0 ||
+	    present == -1 || server_differ(st, present, &srv->st, srv->present))
+		return 1;
+	if (srv->dpath == NULL)
+		return 0;
+	return stat(srv->dpath, &dst) == -1 ||
+	    server_differ(&dst, 1, &srv->dst, 1);
+}
+
+/* Milliseconds from a to b. */
+static long long
+server_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (long long)(b->tv_sec - a->tv_sec) * 1000 +
+	    (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
 struct lookup *
@@ -86,10 +124,11 @@ server_lookup(struct server *srv, const char *path, const char *domain,
     char *err, size_t errlen)
 {
 	struct stat	 st;
+	struct timespec	 now;
 	struct conf	*conf;
 	struct lookup	*lk, *old;
-	int		 present, rc;
-	char		*npath, lerr[sizeof(srv->err)];
+	int		 present, rc, changed;
+	char		*npath, *ndpath = NULL, lerr[sizeof(srv->err)];
 
 	if (path == NULL || *path == '\0')
 		path = conf_default_path();
@@ -99,20 +138,40 @@ server_lookup(struct server *srv, const char *path, const char *domain,
 		present = -1;		/* unreadable: always retry */
 
 	(void)pthread_mutex_lock(&srv->mu);
-	/*
-	 * A request that arrives after the file changed is answered with the
-	 * new configuration: while one thread loads it, the others wait (a
-	 * parse takes milliseconds).  A broken configuration is read again
-	 * on every request.
-	 */
-	while (srv->loading)
+	for (;;) {
+		changed = server_changed(srv, path, &st, present);
+		if (srv->cur != NULL && (!changed || (srv->loading &&
+		    strcmp(srv->path, path) == 0))) {
+			/*
+			 * Unchanged; or a new version is being parsed (for
+			 * a million domains, a good part of a second): go on
+			 * answering with this one until it is ready.
+			 */
+			lk = srv->cur;
+			lookup_hold(lk);
+			(void)pthread_mutex_unlock(&srv->mu);
+			return lk;
+		}
+		if (srv->cur == NULL && srv->path != NULL &&
+		    strcmp(srv->path, path) == 0 && srv->err[0] != '\0') {
+			/*
+			 * Broken: answer with its error at once while it is
+			 * being read again, and read it again only when it
+			 * changed or SERVER_RETRY_MS passed (a domains_file
+			 * may have been fixed).
+			 */
+			(void)clock_gettime(CLOCK_MONOTONIC, &now);
+			if (srv->loading || (!changed &&
+			    server_ms(&srv->failed, &now) < SERVER_RETRY_MS)) {
+				(void)snprintf(err, errlen, "%s", srv->err);
+				(void)pthread_mutex_unlock(&srv->mu);
+				return NULL;
+			}
+		}
+		if (!srv->loading)
+			break;
+		/* The first load, or another file: wait for it. */
 		(void)pthread_cond_wait(&srv->cv, &srv->mu);
-	if (srv->cur != NULL && strcmp(srv->path, path) == 0 &&
-	    present != -1 && !server_changed(srv, &st, present)) {
-		lk = srv->cur;
-		lookup_hold(lk);
-		(void)pthread_mutex_unlock(&srv->mu);
-		return lk;
 	}
 	srv->loading = 1;
 	(void)pthread_mutex_unlock(&srv->mu);
@@ -121,6 +180,12 @@ server_lookup(struct server *srv, const char *path, const char *domain,
 	    conf_load_for(path, domain, &conf, lerr, sizeof(lerr)) :
 	    conf_load(path, &conf, lerr, sizeof(lerr));
 	lk = NULL;
+	if (rc == 0 && conf->domains_file != NULL &&
+	    (ndpath = xstrdup(conf->domains_file)) == NULL) {
+		conf_free(conf);
+		rc = -1;
+		(void)snprintf(lerr, sizeof(lerr), "%s: out of memory", path);
+	}
 	if (rc == 0 && (lk = lookup_new(conf, srv->one_request ? 0 :
 	    LOOKUP_SHARED, RESOLVE_TIMEOUT_MS)) == NULL)
 		(void)snprintf(lerr, sizeof(lerr), "%s: out of memory", path);
@@ -131,26 +196,35 @@ server_lookup(struct server *srv, const char *path, const char *domain,
 	(void)pthread_cond_broadcast(&srv->cv);
 	old = srv->cur;
 	srv->cur = NULL;
-	if (lk != NULL && npath == NULL) {
+	if (npath == NULL) {
 		lookup_release(lk);
 		lk = NULL;
 		(void)snprintf(lerr, sizeof(lerr), "%s: out of memory", path);
-	}
-	if (lk == NULL) {
-		(void)snprintf(srv->err, sizeof(srv->err), "%s", lerr);
-		(void)snprintf(err, errlen, "%s", lerr);
 	} else {
 		free(srv->path);
 		srv->path = npath;
 		srv->present = present;
 		srv->st = st;
+	}
+	free(srv->dpath);
+	srv->dpath = NULL;
+	if (lk == NULL) {
+		(void)snprintf(srv->err, sizeof(srv->err), "%s", lerr);
+		(void)snprintf(err, errlen, "%s", lerr);
+		(void)clock_gettime(CLOCK_MONOTONIC, &srv->failed);
+		free(ndpath);
+	} else {
+		srv->err[0] = '\0';
+		if ((srv->dpath = ndpath) != NULL)
+			srv->dst = lookup_conf(lk)->domains_file_st;
+		if (lookup_adopt(lk, old))
+			mlog_debug("%s: reloaded; the memory cache is kept",
+			    path);
 		srv->cur = lk;
 		lookup_hold(lk);	/* the caller's */
 	}
 	(void)pthread_mutex_unlock(&srv->mu);
 	lookup_release(old);	/* freed when its last request ends */
-	if (lk == NULL)
-		free(npath);
 	return lk;
 }
 

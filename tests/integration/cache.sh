@@ -141,7 +141,7 @@ if [ "$bad" -eq 0 ]; then
 else
 	fail "20 concurrent CGI processes: all 200 with the same bytes" "$bad differ"
 fi
-left=$(find "$T/c6" -type f ! -name '.conf-valid.*' | wc -l)
+left=$(find "$T/c6" -type f ! -name '.conf-index.*' | wc -l)
 if [ "$left" -eq 1 ] && grep -qx end "$T/c6/secure.example.cache"; then
 	pass "20 concurrent writers: one complete entry, no temporary files left"
 else

@@ -274,7 +274,7 @@ run_cgi "$T/long" "$T/long.err" "$T/lc.conf" REQUEST_METHOD=GET \
 # The longest policy domain (mta-sts.<it> is 253 bytes): its file name is
 # 251 bytes, its temporary file's name short.
 if [ "$(status "$T/long")" = "Status: 404 Not Found" ] && [ -f "$T/lc/$LONG.cache" ] &&
-    [ "$(ls -A "$T/lc" | grep -vc '^\.conf-valid')" -eq 1 ]; then
+    [ "$(ls -A "$T/lc" | grep -vc '^\.conf-index')" -eq 1 ]; then
 	pass "cache_dir: a 245-byte domain's outcome is stored, no temporary file left"
 else
 	fail "cache_dir: a 245-byte domain's outcome is stored, no temporary file left" \

@@ -38,14 +38,29 @@ str_or_dash(const char *s)
 }
 
 /*
- * One line describing every field: the globals, then each domain in array
- * order as " | name@line mode=... override=...".  "state=DEFAULT" stands
+ * One line describing every field: the globals, then each listed domain
+ * in name order as " | name@line mode=... override=...".  "state=DEFAULT" stands
  * for CONF_STATE_DIR so rows do not depend on the build's -D flags.
  */
+struct listed {
+	const char	*name;
+	unsigned int	 line;
+};
+
+static int
+listed_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct listed *)a)->name,
+	    ((const struct listed *)b)->name);
+}
+
 static void
 dump(const struct conf *c, struct buf *b)
 {
-	size_t	 i;
+	struct listed	*list;
+	const char	*name;
+	unsigned int	 line;
+	size_t		 i, n, iter;
 
 	buf_reset(b);
 	buf_printf(b, "mode=%s max_age=%lu dnssec=%s",
@@ -80,17 +95,39 @@ dump(const struct conf *c, struct buf *b)
 	    c->state_dir == NULL ? "NULL" :
 	    strcmp(c->state_dir, CONF_STATE_DIR) == 0 ? "DEFAULT" :
 	    c->state_dir);
-	for (i = 0; i < c->ndomains; i++) {
-		const struct conf_domain *d = &c->domains[i];
+	n = 0;
+	for (iter = 0; (name = conf_listed_next(c, &iter, &line)) != NULL; )
+		n++;
+	if (n != c->nlisted)
+		buf_printf(b, " NLISTED-MISMATCH");
+	if (n == 0 || (list = calloc(n, sizeof(*list))) == NULL)
+		return;
+	for (i = 0, iter = 0; i < n &&
+	    (list[i].name = conf_listed_next(c, &iter, &list[i].line)) != NULL;
+	    i++)
+		;
+	qsort(list, n, sizeof(*list), listed_cmp);
+	for (i = 0; i < n; i++) {
+		const struct conf_domain *d = conf_domain_find(c, list[i].name);
+		const struct conf_policy *pol;
 
+		if (!conf_find(c, list[i].name, &pol))
+			buf_printf(b, " NOT-FOUND");
+		if (d != NULL && (pol != &d->pol || d->line != list[i].line ||
+		    strcmp(d->name, list[i].name) != 0))
+			buf_printf(b, " SECTION-MISMATCH");
+		if (d == NULL && pol != &c->global)
+			buf_printf(b, " POLICY-MISMATCH");
 		buf_printf(b, " | %s@%u mode=%s max_age=%lu dnssec=%s "
-		    "override=%s", d->name, d->line,
-		    policy_mode_name(d->pol.mode), d->pol.max_age,
-		    d->pol.dnssec == CONF_DNSSEC_REQUIRE ? "require" :
-		    "allow-insecure", str_or_dash(d->override));
-		if (d->pol.override != d->override)
+		    "override=%s", list[i].name, list[i].line,
+		    policy_mode_name(pol->mode), pol->max_age,
+		    pol->dnssec == CONF_DNSSEC_REQUIRE ? "require" :
+		    "allow-insecure", str_or_dash(d != NULL ? d->override :
+		    NULL));
+		if (d != NULL && d->pol.override != d->override)
 			buf_printf(b, " POL-OVERRIDE-MISMATCH");
 	}
+	free(list);
 }
 
 struct row {
@@ -533,6 +570,7 @@ four_labels(char *dst, size_t last)
 static void
 test_long_domains(void)
 {
+	const struct conf_policy *pol;
 	struct conf	*conf;
 	char		 name[300], text[400], err[512], want[512], q[80];
 	int		 rc;
@@ -540,8 +578,8 @@ test_long_domains(void)
 	four_labels(name, 253 - 3 * 64);
 	snprintf(text, sizeof(text), "domain: %s.\n", name);
 	rc = conf_parse(N, text, strlen(text), &conf, err, sizeof(err));
-	t_ok(rc == 0 && conf->ndomains == 1 &&
-	    strcmp(conf->domains[0].name, name) == 0,
+	t_ok(rc == 0 && conf->nlisted == 1 && conf->ndomains == 0 &&
+	    conf_find(conf, name, &pol) == 1,
 	    "domain of 253 octets plus trailing dot");
 	if (rc == 0)
 		conf_free(conf);
@@ -651,11 +689,10 @@ test_many(void)
 	    "10000 domains: d10000.example not listed");
 	t_ok(conf_domain_find(conf, "D00000.example") == NULL,
 	    "10000 domains: lookup is exact (upper case not found)");
-	for (i = 1; i < conf->ndomains; i++)
-		if (strcmp(conf->domains[i - 1].name,
-		    conf->domains[i].name) >= 0)
+	for (i = 0; i < conf->ndomains; i++)
+		if (conf->domains[i].line != 2 + 2 * i)
 			break;
-	t_ok(i == conf->ndomains, "10000 domains: sorted");
+	t_ok(i == conf->ndomains, "10000 domains: sections in file order");
 	conf_free(conf);
 
 	/* A duplicate at the very end names both lines. */
@@ -676,6 +713,7 @@ static void
 test_api(void)
 {
 	const struct conf_domain	*d;
+	const struct conf_policy	*pol;
 	struct conf			*conf;
 	char				 err[256];
 	const char			*want_keys[] = { "mode", "max_age",
@@ -685,7 +723,7 @@ test_api(void)
 	    "override", "mx_allow", "report_dir", "report_max_count",
 	    "report_max_bytes", "report_max_size", "report_critical",
 	    "report_grace", "publish_hook", "publish_wait", "nsupdate_server",
-	    "nsupdate_zone", "nsupdate_key", "refresh", NULL };
+	    "nsupdate_zone", "nsupdate_key", "refresh", "domains_file", NULL };
 	const char			*api_text = "mode: none\n"
 	    "domain: b.example\nmode: enforce\noverride: b.txt\n"
 	    "domain: a.example\n";
@@ -724,10 +762,16 @@ test_api(void)
 		    d->pol.override == d->override && d->override != NULL &&
 		    strcmp(d->pol.override, "/etc/m/b.txt") == 0,
 		    "conf_policy_for(b.example)");
-		d = conf_domain_find(conf, "a.example");
-		t_ok(d != NULL && d->pol.mode == POLICY_MODE_NONE &&
-		    d->pol.override == NULL && d->line == 5,
-		    "conf_domain_find(a.example)");
+		t_ok(conf_domain_find(conf, "a.example") == NULL &&
+		    conf_find(conf, "a.example", &pol) == 1 &&
+		    pol == &conf->global && conf->nlisted == 2 &&
+		    conf->ndomains == 1,
+		    "a bare section: listed, global settings, no entry");
+		t_ok(conf_find(conf, "b.example", &pol) == 1 &&
+		    pol == &conf_domain_find(conf, "b.example")->pol,
+		    "conf_find(b.example): its section's settings");
+		t_ok(conf_find(conf, "c.example", &pol) == 0 &&
+		    pol == &conf->global, "conf_find(c.example): not listed");
 		t_ok(conf_domain_find(conf, "c.example") == NULL &&
 		    conf_domain_find(conf, "example") == NULL &&
 		    conf_domain_find(conf, "b.example.") == NULL,
@@ -850,7 +894,7 @@ test_load(void)
 
 	/* A sparse file one byte over the limit. */
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
-	    ftruncate(fd, CONF_MAX_SIZE + 1) == -1) {
+	    ftruncate(fd, (off_t)CONF_MAX_SIZE_DEFAULT + 1) == -1) {
 		t_ok(0, "conf_load: making a large file: %s", strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -859,21 +903,38 @@ test_load(void)
 	close(fd);
 	rc = conf_load(path, &conf, err, sizeof(err));
 	snprintf(want, sizeof(want), "%s: file too large (more than "
-	    "16777216 bytes)", path);
+	    "134217728 bytes)", path);
 	t_streq(rc == -1 ? err : "(loaded)", want, "conf_load too large");
+	/* The bound is the environment's when it says so. */
+	setenv("MTA_STS_CONF_MAX_SIZE", "129M", 1);
+	rc = conf_load(path, &conf, err, sizeof(err));
+	snprintf(want, sizeof(want), "%s:1: line too long (more than 4096 "
+	    "bytes)", path);
+	t_streq(rc == -1 ? err : "(loaded)", want, "MTA_STS_CONF_MAX_SIZE="
+	    "129M: the same file is read (its one long line refused)");
 	unlink(path);
 
-	if ((big = malloc(CONF_MAX_SIZE + 1UL)) == NULL) {
+	setenv("MTA_STS_CONF_MAX_SIZE", "1k", 1);
+	if ((big = malloc(1025)) == NULL) {
 		t_ok(0, "conf_parse too large: malloc");
 		goto out;
 	}
-	memset(big, '#', CONF_MAX_SIZE + 1UL);
-	rc = conf_parse(N, big, CONF_MAX_SIZE + 1UL, &conf, err,
-	    sizeof(err));
-	free(big);
+	memset(big, '#', 1025);
+	rc = conf_parse(N, big, 1025, &conf, err, sizeof(err));
 	t_streq(rc == -1 ? err : "(parsed)",
-	    N ": file too large (more than 16777216 bytes)",
-	    "conf_parse too large");
+	    N ": file too large (more than 1024 bytes)",
+	    "conf_parse too large (MTA_STS_CONF_MAX_SIZE=1k)");
+	rc = conf_parse(N, big, 1024, &conf, err, sizeof(err));
+	t_ok(rc == 0, "conf_parse at the bound (MTA_STS_CONF_MAX_SIZE=1k)");
+	if (rc == 0)
+		conf_free(conf);
+	setenv("MTA_STS_CONF_MAX_SIZE", "12X", 1);
+	rc = conf_parse(N, big, 10, &conf, err, sizeof(err));
+	t_streq(rc == -1 ? err : "(parsed)", N ": invalid "
+	    "MTA_STS_CONF_MAX_SIZE \"12X\" (expected 1..4294967296 bytes, "
+	    "K, M or G: for example 512M)", "MTA_STS_CONF_MAX_SIZE invalid");
+	free(big);
+	unsetenv("MTA_STS_CONF_MAX_SIZE");
  out:
 	unlink(path);
 	rmdir(dir);
@@ -1198,62 +1259,172 @@ test_publish_keys(void)
 	}
 }
 
-/* conf_load_for(): the partial parse once a stamp vouches for the file. */
+/* Write text to path atomically (a new inode, as an editor would). */
+static void
+put_file(const char *path, const char *text)
+{
+	char	 tmp[300];
+	FILE	*f;
+
+	(void)snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		abort();
+	fputs(text, f);
+	if (fclose(f) != 0 || rename(tmp, path) == -1)
+		abort();
+}
+
+/* The one index file in dir, or "" when there is none. */
+static void
+index_path(const char *dir, char *out, size_t len)
+{
+	char	 cmd[400];
+	FILE	*p;
+
+	out[0] = '\0';
+	(void)snprintf(cmd, sizeof(cmd), "ls %s/.conf-index.* 2>/dev/null | "
+	    "grep -v '\\.lock$'", dir);
+	if ((p = popen(cmd, "r")) == NULL)
+		return;
+	if (fgets(out, (int)len, p) == NULL)
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	(void)pclose(p);
+}
+
+/*
+ * One conf_load_for() of domain: "i" (index) or "f" (full parse), then
+ * "L" listed or "-" not, the policy's max_age, sections kept, nlisted.
+ */
+static void
+load_for(const char *path, const char *domain, const char *want,
+    const char *what)
+{
+	const struct conf_policy *pol;
+	struct conf	*c;
+	char		 err[1024], have[1200];
+	int		 listed;
+
+	if (conf_load_for(path, domain, &c, err, sizeof(err)) == -1) {
+		(void)snprintf(have, sizeof(have), "error %s", err);
+	} else {
+		listed = conf_find(c, domain, &pol);
+		(void)snprintf(have, sizeof(have), "%s %s max_age=%lu mode=%s "
+		    "sections=%zu nlisted=%zu", c->indexed ? "i" : "f",
+		    listed ? "L" : "-", pol->max_age,
+		    policy_mode_name(pol->mode), c->ndomains, c->nlisted);
+		conf_free(c);
+	}
+	t_streq(have, want, "load_for: %s", what);
+}
+
+/* conf_load_for(): the index in cache_dir. */
 static void
 test_load_for(void)
 {
 	char			 dir[] = "/tmp/t_conf_for.XXXXXX", path[256];
-	char			 text[1024], err[1024], cmd[300];
-	struct conf		*c;
-	const struct conf_domain *d;
-	FILE			*f;
-	int			 rc;
+	char			 dpath[256], text[1024], cmd[2600];
+	char			 idx[300], idx2[300];
+	struct stat		 st, st2;
+	int			 fd;
 
 	if (mkdtemp(dir) == NULL) {
 		t_ok(0, "load_for: mkdtemp");
 		return;
 	}
 	(void)snprintf(path, sizeof(path), "%s/m.conf", dir);
+	(void)snprintf(dpath, sizeof(dpath), "%s/list", dir);
+	put_file(dpath, "# the panel's list\nx.example\nY.example.\n\n"
+	    "b.example  # also a section\n");
 	(void)snprintf(text, sizeof(text), "cache_dir: %s\nmode: enforce\n"
+	    "domains_file: list\n"
 	    "domain: a.example\nmax_age: 1\ndomain: B.Example.\n"
-	    "max_age: 2  # two\ndomain: c.example\nmax_age: 3\n", dir);
-	if ((f = fopen(path, "w")) == NULL)
-		abort();
-	fputs(text, f);
-	fclose(f);
+	    "max_age: 2  # two\ndomain: c.example\nmax_age: 3\n"
+	    "domain: d.example\n", dir);
+	put_file(path, text);
 
-	rc = conf_load_for(path, "b.example", &c, err, sizeof(err));
-	t_ok(rc == 0 && c->ndomains == 3 && c->nlisted == 3,
-	    "load_for: first load parses everything");
-	conf_free(c);
-	rc = conf_load_for(path, "b.example", &c, err, sizeof(err));
-	t_ok(rc == 0 && c->ndomains == 1 && c->nlisted == 3,
-	    "load_for: stamped file: only the wanted section kept");
-	d = rc == 0 ? conf_domain_find(c, "b.example") : NULL;
-	t_ok(d != NULL && d->pol.max_age == 2 &&
-	    d->pol.mode == POLICY_MODE_ENFORCE && d->line == 5,
-	    "load_for: the section has its own settings and line");
-	conf_free(c);
-	rc = conf_load_for(path, "z.example", &c, err, sizeof(err));
-	t_ok(rc == 0 && c->ndomains == 0 && c->nlisted == 3 &&
-	    conf_domain_find(c, "z.example") == NULL,
-	    "load_for: unlisted domain: none kept, still a listing");
-	conf_free(c);
+	load_for(path, "b.example", "f L max_age=2 mode=enforce sections=3 "
+	    "nlisted=6", "first load parses everything");
+	index_path(dir, idx, sizeof(idx));
+	t_ok(idx[0] != '\0' && stat(idx, &st) == 0 &&
+	    (st.st_mode & 0777) == 0600, "load_for: the index is written, "
+	    "mode 0600");
+	load_for(path, "b.example", "i L max_age=2 mode=enforce sections=1 "
+	    "nlisted=6", "indexed: only the wanted section");
+	load_for(path, "c.example", "i L max_age=3 mode=enforce sections=1 "
+	    "nlisted=6", "indexed: another section");
+	load_for(path, "d.example", "i L max_age=604800 mode=enforce "
+	    "sections=0 nlisted=6", "indexed: a bare section");
+	load_for(path, "y.example", "i L max_age=604800 mode=enforce "
+	    "sections=0 nlisted=6", "indexed: a name of domains_file");
+	load_for(path, "z.example", "i - max_age=604800 mode=enforce "
+	    "sections=0 nlisted=6", "indexed: unlisted");
 
-	/* A change (new inode) invalidates the stamp: errors are found. */
-	(void)snprintf(cmd, sizeof(cmd), "%s.new", path);
-	if ((f = fopen(cmd, "w")) == NULL)
-		abort();
-	fputs(text, f);
-	fputs("dnssec: maybe\n", f);
-	fclose(f);
-	if (rename(cmd, path) == -1)
-		abort();
-	rc = conf_load_for(path, "b.example", &c, err, sizeof(err));
-	(void)snprintf(text, sizeof(text), "%s:9: invalid dnssec \"maybe\" "
-	    "(expected require or allow-insecure)", path);
-	t_streq(rc == -1 ? err : "(loaded)", text,
-	    "load_for: changed file is parsed in full again");
+	/* domains_file changed: the index is not used, then rebuilt. */
+	put_file(dpath, "x.example\ny.example\nz.example\n");
+	load_for(path, "z.example", "f L max_age=604800 mode=enforce "
+	    "sections=3 nlisted=7", "domains_file changed: parsed in full");
+	index_path(dir, idx2, sizeof(idx2));
+	t_ok(stat(idx2, &st2) == 0 && st2.st_ino != st.st_ino,
+	    "load_for: the index is replaced");
+	load_for(path, "z.example", "i L max_age=604800 mode=enforce "
+	    "sections=0 nlisted=7", "the new index answers");
+
+	/* A damaged index is never trusted. */
+	(void)snprintf(cmd, sizeof(cmd), "head -c 300 '%s' > '%s.t' && "
+	    "mv '%s.t' '%s'", idx2, idx2, idx2, idx2);
+	if (system(cmd) != 0)
+		t_ok(0, "load_for: truncating the index");
+	load_for(path, "a.example", "f L max_age=1 mode=enforce sections=3 "
+	    "nlisted=7", "truncated index: parsed in full");
+	load_for(path, "a.example", "i L max_age=1 mode=enforce sections=1 "
+	    "nlisted=7", "truncated index: rebuilt");
+	if ((fd = open(idx2, O_WRONLY)) == -1 ||
+	    pwrite(fd, "X", 1, 40) != 1)
+		t_ok(0, "load_for: damaging the header");
+	if (fd != -1)
+		close(fd);
+	load_for(path, "a.example", "f L max_age=1 mode=enforce sections=3 "
+	    "nlisted=7", "header damaged: parsed in full");
+	(void)snprintf(cmd, sizeof(cmd), "mv '%s' '%s.real' && ln -s "
+	    "'%s.real' '%s'", idx2, idx2, idx2, idx2);
+	if (system(cmd) != 0)
+		t_ok(0, "load_for: a symbolic link as the index");
+	load_for(path, "a.example", "f L max_age=1 mode=enforce sections=3 "
+	    "nlisted=7", "symbolic link as the index: parsed in full");
+	load_for(path, "a.example", "i L max_age=1 mode=enforce sections=1 "
+	    "nlisted=7", "symbolic link replaced by an index");
+
+	/* A change (new inode) invalidates the index: errors are found. */
+	(void)snprintf(cmd, sizeof(cmd), "%sdnssec: maybe\n", text);
+	put_file(path, cmd);
+	(void)snprintf(text, sizeof(text), "error %s:11: invalid dnssec "
+	    "\"maybe\" (expected require or allow-insecure)", path);
+	load_for(path, "b.example", text, "changed file is parsed in full "
+	    "again");
+	/* Errors in domains_file name it. */
+	(void)snprintf(text, sizeof(text), "cache_dir: %s\ndomains_file: "
+	    "list\n", dir);
+	put_file(path, text);
+	put_file(dpath, "x.example\n\ny.example\nX.example.\n");
+	(void)snprintf(text, sizeof(text), "error %s:4: duplicate domain "
+	    "\"x.example\" (first on line 1)", dpath);
+	load_for(path, "y.example", text, "domains_file: duplicate");
+	put_file(dpath, "x.example\nbad_name.example\n");
+	(void)snprintf(text, sizeof(text), "error %s:2: invalid domain "
+	    "name \"bad_name.example\"", dpath);
+	load_for(path, "y.example", text, "domains_file: invalid name");
+	put_file(dpath, "x.example\nab\x01.example\n");
+	(void)snprintf(text, sizeof(text), "error %s:2: control character "
+	    "0x01", dpath);
+	load_for(path, "y.example", text, "domains_file: control character");
+	unlink(dpath);
+	(void)snprintf(text, sizeof(text), "error %s: No such file or "
+	    "directory (domains_file)", dpath);
+	load_for(path, "y.example", text, "domains_file: missing");
+	put_file(dpath, "x.example\r\ny.example # two\r\n");
+	load_for(path, "y.example", "f L max_age=604800 mode=testing "
+	    "sections=0 nlisted=2", "domains_file: CRLF and comments");
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		t_ok(0, "load_for: cleanup");
