@@ -45,7 +45,7 @@ ALL_CFLAGS	 = $(CFLAGS) $(WARNFLAGS) $(DEFS) -Icommon -Itlsrpt -D_GNU_SOURCE
 # what the three programs share.
 CORE_SRCS	 = common/lookup.c common/buf.c common/cgiio.c common/clock.c common/xmalloc.c common/mlog.c common/host.c \
 		   common/policy.c common/override.c common/conf.c common/confindex.c common/nameset.c common/file.c common/num.c common/ststxt.c \
-		   common/rdata.c common/anchor.c common/dnsresult.c common/cache.c \
+		   common/rdata.c common/anchor.c common/dnsresult.c common/cache.c common/errf.c \
 		   common/resolve.c \
 		   common/request.c common/response.c common/server.c
 CORE_OBJS	 = $(CORE_SRCS:.c=.o)

@@ -1654,24 +1654,6 @@ check_domain(const struct check_env *env, const char *domain,
 	(void)domain;	/* r->domain, from check_report_init() */
 	check_run(env, r, 1);
 }
-/* Append s to out as a JSON string. */
-static int
-check_json_str(struct buf *out, const char *s)
-{
-	if (buf_puts(out, "\"") == -1)
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\') {
-			if (buf_printf(out, "\\%c", *s) == -1)
-				return -1;
-		} else if ((unsigned char)*s < 0x20) {
-			if (buf_printf(out, "\\u%04x", (unsigned char)*s) == -1)
-				return -1;
-		} else if (buf_add(out, s, 1) == -1)
-			return -1;
-	}
-	return buf_puts(out, "\"");
-}
 
 int
 check_render(const struct check_report *r, size_t n, enum check_format f,
@@ -1703,16 +1685,16 @@ check_render(const struct check_report *r, size_t n, enum check_format f,
 			continue;
 		}
 		if (buf_printf(out, "%s{\"domain\":", i > 0 ? "," : "") == -1 ||
-		    check_json_str(out, r[i].domain) == -1 ||
+		    buf_json_str(out, r[i].domain) == -1 ||
 		    buf_printf(out, ",\"status\":\"%s\",\"findings\":[",
 		    check_sev_name(r[i].status)) == -1)
 			return -1;
 		for (j = 0; j < r[i].n; j++)
 			if (buf_printf(out, "%s{\"check\":", j > 0 ? "," : "") ==
-			    -1 || check_json_str(out, r[i].f[j].name) == -1 ||
+			    -1 || buf_json_str(out, r[i].f[j].name) == -1 ||
 			    buf_printf(out, ",\"severity\":\"%s\",\"message\":",
 			    check_sev_name(r[i].f[j].sev)) == -1 ||
-			    check_json_str(out, r[i].f[j].msg) == -1 ||
+			    buf_json_str(out, r[i].f[j].msg) == -1 ||
 			    buf_puts(out, "}") == -1)
 				return -1;
 		if (buf_puts(out, "]}") == -1)

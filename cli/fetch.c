@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "errf.h"
 #include "fetch.h"
 #include "host.h"
 #include "num.h"
@@ -52,7 +53,7 @@ fetch_err(struct fetch_result *res, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(res->err, sizeof(res->err), fmt, ap);
+	verrf(res->err, sizeof(res->err), fmt, ap);
 	va_end(ap);
 }
 

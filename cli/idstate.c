@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "errf.h"
 #include "file.h"
 #include "host.h"
 #include "idstate.h"
@@ -296,25 +297,6 @@ idstate_output(enum idstate_format f, const char *domain, const char *id,
 	}
 }
 
-/* Append s to out as a JSON string. */
-static int
-idstate_json_str(struct buf *out, const char *s)
-{
-	if (buf_puts(out, "\"") == -1)
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\') {
-			if (buf_printf(out, "\\%c", *s) == -1)
-				return -1;
-		} else if ((unsigned char)*s < 0x20) {
-			if (buf_printf(out, "\\u%04x", (unsigned char)*s) == -1)
-				return -1;
-		} else if (buf_add(out, s, 1) == -1)
-			return -1;
-	}
-	return buf_puts(out, "\"");
-}
-
 int
 idstate_output_json(const struct idstate *st, const char *domain,
     const char *comment, struct buf *out)
@@ -324,11 +306,11 @@ idstate_output_json(const struct idstate *st, const char *domain,
 	if (policy_mode_name(st->pol.mode) == NULL)
 		return -1;
 	if (buf_puts(out, "{\"domain\":") == -1 ||
-	    idstate_json_str(out, domain) == -1 ||
+	    buf_json_str(out, domain) == -1 ||
 	    buf_printf(out, ",\"name\":\"_mta-sts.%s\",\"ttl\":%d,"
 	    "\"value\":\"v=STSv1; id=%s\",\"id\":\"%s\",\"why\":", domain,
 	    IDSTATE_TXT_TTL, st->id, st->id) == -1 ||
-	    idstate_json_str(out, comment) == -1 ||
+	    buf_json_str(out, comment) == -1 ||
 	    buf_printf(out, ",\"issued\":%" PRId64 ",\"published\":",
 	    st->issued) == -1)
 		return -1;
@@ -343,7 +325,7 @@ idstate_output_json(const struct idstate *st, const char *domain,
 		return -1;
 	for (i = 0; i < st->pol.nmx; i++)
 		if ((i > 0 && buf_puts(out, ",") == -1) ||
-		    idstate_json_str(out, st->pol.mx[i]) == -1)
+		    buf_json_str(out, st->pol.mx[i]) == -1)
 			return -1;
 	return buf_puts(out, "]}}");
 }
@@ -398,10 +380,8 @@ idstate_err(size_t *errline, size_t line, char *err, size_t errlen,
 
 	if (errline != NULL)
 		*errline = line;
-	if (err == NULL || errlen == 0)
-		return;
 	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
+	verrf(err, errlen, fmt, ap);
 	va_end(ap);
 }
 

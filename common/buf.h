@@ -35,6 +35,18 @@ int	buf_puts(struct buf *b, const char *s);
 int	buf_printf(struct buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * Append the NUL-terminated string s as a JSON string, quotes included
+ * (RFC 8259 section 7): '"' and '\\' are escaped, the control characters
+ * U+0000..U+001F as \b \f \n \r \t or \u00xx (lower-case hex), and
+ * everything else, DEL included, passes through as it is, so long as it is
+ * well-formed UTF-8.  Each maximal ill-formed subsequence (Unicode 15.0,
+ * section 3.9, "U+FFFD Substitution of Maximal Subparts") becomes one U+FFFD,
+ * so the output is always valid JSON in valid UTF-8.  Same return as
+ * buf_add(); on -1 the buffer is unchanged.
+ */
+int	buf_json_str(struct buf *b, const char *s);
+
 /* Forget the contents but keep the allocation for reuse. */
 void	buf_reset(struct buf *b);
 

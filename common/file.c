@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errf.h"
 #include "file.h"
 #include "xmalloc.h"
 
@@ -25,21 +25,6 @@ static atomic_ulong	file_seq;
 
 /* strerror(3) is not thread-safe; the GNU strerror_r() is. */
 #define FILE_STRERROR(e)	strerror_r((e), (char[128]){ 0 }, 128)
-
-static void __attribute__((format(printf, 3, 4)))
-file_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		err[0] = '\0';
-}
 
 enum file_rc
 file_read(const char *path, size_t max, unsigned int flags, char **text,
@@ -55,7 +40,7 @@ file_read(const char *path, size_t max, unsigned int flags, char **text,
 	*text = NULL;
 	*len = 0;
 	if (max >= SIZE_MAX / 2) {
-		file_err(err, errlen, "%s: %s", path, FILE_STRERROR(EINVAL));
+		errf(err, errlen, "%s: %s", path, FILE_STRERROR(EINVAL));
 		return FILE_ERROR;
 	}
 	limit = max + 1;
@@ -65,28 +50,28 @@ file_read(const char *path, size_t max, unsigned int flags, char **text,
 		oflags |= O_NOFOLLOW;
 	if ((fd = open(path, oflags)) == -1) {
 		saved = errno;
-		file_err(err, errlen, "%s: %s", path, FILE_STRERROR(saved));
+		errf(err, errlen, "%s: %s", path, FILE_STRERROR(saved));
 		errno = saved;
 		return saved == ENOENT ? FILE_NONE : FILE_ERROR;
 	}
 	if (fstat(fd, &st) == -1) {
-		file_err(err, errlen, "%s: %s", path, FILE_STRERROR(errno));
+		errf(err, errlen, "%s: %s", path, FILE_STRERROR(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		file_err(err, errlen, "%s: not a regular file", path);
+		errf(err, errlen, "%s: not a regular file", path);
 		errno = EINVAL;
 		goto out;
 	}
 	if ((flags & FILE_OWNED) && st.st_uid != geteuid()) {
-		file_err(err, errlen, "%s: owned by uid %lu, not by uid %lu",
+		errf(err, errlen, "%s: owned by uid %lu, not by uid %lu",
 		    path, (unsigned long)st.st_uid, (unsigned long)geteuid());
 		errno = EPERM;
 		goto out;
 	}
 	if (st.st_size < 0 || (uintmax_t)st.st_size > max) {
 		rc = FILE_TOOBIG;
-		file_err(err, errlen, "%s: file larger than %zu bytes", path,
+		errf(err, errlen, "%s: file larger than %zu bytes", path,
 		    max);
 		errno = EFBIG;
 		goto out;
@@ -99,7 +84,7 @@ file_read(const char *path, size_t max, unsigned int flags, char **text,
 	 */
 	cap = (size_t)st.st_size + 1;
 	if ((buf = xmalloc(cap + 1)) == NULL) {
-		file_err(err, errlen, "%s: %s", path, FILE_STRERROR(ENOMEM));
+		errf(err, errlen, "%s: %s", path, FILE_STRERROR(ENOMEM));
 		errno = ENOMEM;
 		goto out;
 	}
@@ -109,7 +94,7 @@ file_read(const char *path, size_t max, unsigned int flags, char **text,
 				break;
 			ncap = cap < limit / 2 ? cap * 2 : limit;
 			if ((nbuf = xrealloc(buf, ncap + 1)) == NULL) {
-				file_err(err, errlen, "%s: %s", path,
+				errf(err, errlen, "%s: %s", path,
 				    FILE_STRERROR(ENOMEM));
 				errno = ENOMEM;
 				goto out;
@@ -121,7 +106,7 @@ file_read(const char *path, size_t max, unsigned int flags, char **text,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			file_err(err, errlen, "%s: read: %s", path,
+			errf(err, errlen, "%s: read: %s", path,
 			    FILE_STRERROR(errno));
 			goto out;
 		}
@@ -131,7 +116,7 @@ file_read(const char *path, size_t max, unsigned int flags, char **text,
 	}
 	if (got > max) {
 		rc = FILE_TOOBIG;
-		file_err(err, errlen, "%s: file larger than %zu bytes", path,
+		errf(err, errlen, "%s: file larger than %zu bytes", path,
 		    max);
 		errno = EFBIG;
 		goto out;
@@ -160,20 +145,20 @@ file_create(const char *dir, const char *name, mode_t mode, char *err,
 
 	if (name[0] == '\0' || strchr(name, '/') != NULL ||
 	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-		file_err(err, errlen, "%s/%s: not a file name", dir, name);
+		errf(err, errlen, "%s/%s: not a file name", dir, name);
 		errno = EINVAL;
 		return -1;
 	}
 	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
-		file_err(err, errlen, "%s: path too long", dir);
+		errf(err, errlen, "%s: path too long", dir);
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC | O_NOCTTY, mode)) == -1) {
 		n = errno;
-		file_err(err, errlen, "%s: %s", path, FILE_STRERROR(n));
+		errf(err, errlen, "%s: %s", path, FILE_STRERROR(n));
 		errno = n;
 		return -1;
 	}
@@ -211,7 +196,7 @@ file_sync_dir(const char *dir, char *err, size_t errlen)
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    fsync(fd) == -1) {
 		saved = errno;
-		file_err(err, errlen, "%s: fsync of the directory: %s", dir,
+		errf(err, errlen, "%s: fsync of the directory: %s", dir,
 		    FILE_STRERROR(saved));
 		if (fd != -1)
 			(void)close(fd);
@@ -255,14 +240,14 @@ file_write_atomic(const char *path, const void *data, size_t len,
 	else {
 		dlen = slash == path ? 1 : (size_t)(slash - path);
 		if (dlen >= sizeof(dir)) {
-			file_err(err, errlen, "%s: path too long", path);
+			errf(err, errlen, "%s: path too long", path);
 			return -1;
 		}
 		memcpy(dir, path, dlen);
 		dir[dlen] = '\0';
 	}
 	if (slash != NULL && slash[1] == '\0') {
-		file_err(err, errlen, "%s: not a file name", path);
+		errf(err, errlen, "%s: not a file name", path);
 		return -1;
 	}
 	for (tries = 0; ; tries++) {
@@ -277,24 +262,24 @@ file_write_atomic(const char *path, const void *data, size_t len,
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		abort();	/* file_create() checked the same length */
 	if (file_write_all(fd, data, len) == -1) {
-		file_err(err, errlen, "%s: write: %s", tmp,
+		errf(err, errlen, "%s: write: %s", tmp,
 		    FILE_STRERROR(errno));
 		goto unlink;
 	}
 	if (fsync(fd) == -1) {
-		file_err(err, errlen, "%s: fsync: %s", tmp,
+		errf(err, errlen, "%s: fsync: %s", tmp,
 		    FILE_STRERROR(errno));
 		goto unlink;
 	}
 	n = close(fd);
 	fd = -1;
 	if (n == -1) {
-		file_err(err, errlen, "%s: close: %s", tmp,
+		errf(err, errlen, "%s: close: %s", tmp,
 		    FILE_STRERROR(errno));
 		goto unlink;
 	}
 	if (rename(tmp, path) == -1) {
-		file_err(err, errlen, "rename %s to %s: %s", tmp, path,
+		errf(err, errlen, "rename %s to %s: %s", tmp, path,
 		    FILE_STRERROR(errno));
 		goto unlink;
 	}

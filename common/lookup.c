@@ -781,9 +781,8 @@ lookup_from_dns(struct lookup *lk, const char *host, const char *domain,
 				e = &disk;
 				if (lk->cache != NULL)
 					(void)cache_put(lk->cache, domain,
-					    &disk, listed ? CACHE_LISTED :
-					    disk.rc == RESOLVE_OK ?
-					    CACHE_POLICY : CACHE_JUNK, now);
+					    &disk, entry_class(listed, &disk),
+					    now);
 			}
 		} else if (err[0] != '\0')
 			mlog_warnx("%s: cache entry ignored: %s", domain, err);

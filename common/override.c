@@ -1,29 +1,9 @@
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
+#include "errf.h"
 #include "file.h"
 #include "override.h"
 #include "policy.h"
-
-/*
- * Write one error message.  A message longer than errlen is cut short:
- * override_load() fails all the same, and its caller logs what fits.
- */
-static void __attribute__((format(printf, 3, 4)))
-override_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		err[0] = '\0';
-}
 
 int
 override_load(const char *path, struct policy *p, char *err, size_t errlen)
@@ -39,10 +19,10 @@ override_load(const char *path, struct policy *p, char *err, size_t errlen)
 	if (policy_parse(text, len, p, &errline, reason,
 	    sizeof(reason)) == -1) {
 		if (errline != 0)
-			override_err(err, errlen, "%s:%zu: %s", path, errline,
+			errf(err, errlen, "%s:%zu: %s", path, errline,
 			    reason);
 		else
-			override_err(err, errlen, "%s: %s", path, reason);
+			errf(err, errlen, "%s: %s", path, reason);
 		goto out;
 	}
 	rc = 0;

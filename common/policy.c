@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "errf.h"
 #include "host.h"
 #include "num.h"
 #include "policy.h"
@@ -260,16 +261,11 @@ static void __attribute__((format(printf, 3, 4)))
 policy_perr(struct policy_parser *ps, size_t line, const char *fmt, ...)
 {
 	va_list	 ap;
-	int	 n;
 
 	ps->errline = line;
-	if (ps->err == NULL || ps->errlen == 0)
-		return;
 	va_start(ap, fmt);
-	n = vsnprintf(ps->err, ps->errlen, fmt, ap);
+	verrf(ps->err, ps->errlen, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		ps->err[0] = '\0';
 }
 
 /* Length of the quoted part of a value and the suffix that marks a cut. */

@@ -37,6 +37,9 @@ struct server {
 	int		 one_request;
 };
 
+/* The request that notices a change waits this long (ms) for it. */
+#define SERVER_RELOAD_WAIT_MS	100L
+
 /* A broken configuration is read again at most this often (ms)... */
 #define SERVER_RETRY_MS		1000
 /* ...unless the file itself changed. */
@@ -66,6 +69,11 @@ server_free(struct server *srv)
 {
 	if (srv == NULL)
 		return;
+	/* A reload in the background ends before the state goes. */
+	(void)pthread_mutex_lock(&srv->mu);
+	while (srv->loading)
+		(void)pthread_cond_wait(&srv->cv, &srv->mu);
+	(void)pthread_mutex_unlock(&srv->mu);
 	lookup_release(srv->cur);
 	free(srv->path);
 	free(srv->dpath);
@@ -119,16 +127,75 @@ server_ms(const struct timespec *a, const struct timespec *b)
 	    (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
+static struct lookup *server_load(struct server *, const char *,
+		    const char *, const struct stat *, int, char *, size_t);
+
+/* What a reload in the background needs. */
+struct server_job {
+	struct server	*srv;
+	char		*path;
+	struct stat	 st;
+	int		 present;
+};
+
+static void *
+server_reload(void *arg)
+{
+	struct server_job	*job = arg;
+	char			 err[1024];
+
+	/* A failure is kept in srv->err and answered from there. */
+	lookup_release(server_load(job->srv, job->path, NULL, &job->st,
+	    job->present, err, sizeof(err)));
+	free(job->path);
+	free(job);
+	return NULL;
+}
+
+/*
+ * Start reloading path in a thread of its own (srv->mu held, srv->loading
+ * set).  Returns 0, or -1 when no thread could be started.
+ */
+static int
+server_load_behind(struct server *srv, const char *path,
+    const struct stat *st, int present)
+{
+	struct server_job	*job;
+	pthread_attr_t		 attr;
+	pthread_t		 tid;
+	int			 rc;
+
+	if ((job = xcalloc(1, sizeof(*job))) == NULL)
+		return -1;
+	if ((job->path = xstrdup(path)) == NULL) {
+		free(job);
+		return -1;
+	}
+	job->srv = srv;
+	job->st = *st;
+	job->present = present;
+	if (pthread_attr_init(&attr) != 0)
+		goto fail;
+	rc = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (rc == 0)
+		rc = pthread_create(&tid, &attr, server_reload, job);
+	(void)pthread_attr_destroy(&attr);
+	if (rc == 0)
+		return 0;
+ fail:
+	free(job->path);
+	free(job);
+	return -1;
+}
+
 struct lookup *
 server_lookup(struct server *srv, const char *path, const char *domain,
     char *err, size_t errlen)
 {
 	struct stat	 st;
 	struct timespec	 now;
-	struct conf	*conf;
-	struct lookup	*lk, *old;
-	int		 present, rc, changed;
-	char		*npath, *ndpath = NULL, lerr[sizeof(srv->err)];
+	struct lookup	*lk;
+	int		 present, changed;
 
 	if (path == NULL || *path == '\0')
 		path = conf_default_path();
@@ -138,6 +205,7 @@ server_lookup(struct server *srv, const char *path, const char *domain,
 		present = -1;		/* unreadable: always retry */
 
 	(void)pthread_mutex_lock(&srv->mu);
+ again:
 	for (;;) {
 		changed = server_changed(srv, path, &st, present);
 		if (srv->cur != NULL && (!changed || (srv->loading &&
@@ -174,7 +242,40 @@ server_lookup(struct server *srv, const char *path, const char *domain,
 		(void)pthread_cond_wait(&srv->cv, &srv->mu);
 	}
 	srv->loading = 1;
+	if (!srv->one_request && srv->cur != NULL &&
+	    strcmp(srv->path, path) == 0 &&
+	    server_load_behind(srv, path, &st, present) == 0) {
+		/*
+		 * The request that saw the change waits a little for the
+		 * new version (a file of thousands of domains is ready by
+		 * then), and is answered with the old one past that.
+		 */
+		(void)clock_gettime(CLOCK_REALTIME, &now);
+		now.tv_nsec += SERVER_RELOAD_WAIT_MS * 1000000L;
+		now.tv_sec += now.tv_nsec / 1000000000L;
+		now.tv_nsec %= 1000000000L;
+		while (srv->loading && pthread_cond_timedwait(&srv->cv,
+		    &srv->mu, &now) == 0)
+			;
+		goto again;
+	}
 	(void)pthread_mutex_unlock(&srv->mu);
+	return server_load(srv, path, domain, &st, present, err, errlen);
+}
+
+/*
+ * Load the configuration at path (identity st, present) for the server,
+ * srv->loading set by the caller, and publish the outcome.  Returns the
+ * new lookup context held for the caller, or NULL with err set.
+ */
+static struct lookup *
+server_load(struct server *srv, const char *path, const char *domain,
+    const struct stat *st, int present, char *err, size_t errlen)
+{
+	struct conf	*conf;
+	struct lookup	*lk, *old;
+	int		 rc;
+	char		*npath, *ndpath = NULL, lerr[sizeof(srv->err)];
 
 	rc = srv->one_request && domain != NULL ?
 	    conf_load_for(path, domain, &conf, lerr, sizeof(lerr)) :
@@ -204,7 +305,7 @@ server_lookup(struct server *srv, const char *path, const char *domain,
 		free(srv->path);
 		srv->path = npath;
 		srv->present = present;
-		srv->st = st;
+		srv->st = *st;
 	}
 	free(srv->dpath);
 	srv->dpath = NULL;

@@ -26,11 +26,16 @@ void		 server_free(struct server *srv);
  * The lookup context of the configuration at path (NULL: the compiled-in
  * default path), held for the caller (lookup_release() when done).
  * domain (lower case) is used only by one-request servers.  The file is
- * loaded on first use and again whenever it changes (device, inode, size,
- * modification or change time) or path differs from the last one; while
- * one thread loads the file, the others wait for it.
- * Returns NULL with err set ("file:line: reason") while the file is
- * broken; a broken file is never replaced by defaults.  Thread-safe.
+ * loaded on first use and again whenever it or its domains_file changes
+ * (device, inode, size, modification or change time) or path differs from
+ * the last one.  A server of many requests reloads a changed file in a
+ * thread of its own and answers with the old version until the new one is
+ * ready, then switches for every later request; the request that noticed
+ * the change waits up to 100 ms for the new version (enough for thousands
+ * of domains), and the first load (or another path) is waited for.  Returns NULL with err set ("file:line:
+ * reason") while the file is broken: a broken file is never replaced by
+ * defaults nor by the last good version, and is read again when it
+ * changes or a second later.  Thread-safe.
  */
 struct lookup	*server_lookup(struct server *srv, const char *path,
 		    const char *domain, char *err, size_t errlen);

@@ -1,28 +1,12 @@
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "errf.h"
 #include "ststxt.h"
 
 #define STSTXT_VERSION		"v=STSv1"
 #define STSTXT_VERSION_LEN	(sizeof(STSTXT_VERSION) - 1)
 #define STSTXT_EXT_NAME_MAX	32
 #define STSTXT_QUOTE_MAX	40
-
-static void __attribute__((format(printf, 3, 4)))
-ststxt_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		why[0] = '\0';
-}
 
 /* At most STSTXT_QUOTE_MAX bytes of s, non-printable ones as '?'. */
 static const char *
@@ -102,7 +86,7 @@ ststxt_parse_why(const char *txt, size_t len, char *id, size_t idlen,
 				goto malformed;
 			for (f = p; f < len && txt[f] != ';'; f++)
 				;
-			ststxt_why(why, whylen, "malformed field \"%s\"",
+			errf(why, whylen, "malformed field \"%s\"",
 			    ststxt_quote(q, name, (size_t)(txt + f - name)));
 			return STSTXT_INVALID;
 		}
@@ -121,14 +105,14 @@ ststxt_parse_why(const char *txt, size_t len, char *id, size_t idlen,
 		for (nlen = 0; p < len && ststxt_name_char(txt[p], nlen); p++)
 			nlen++;
 		if (nlen == 0 && txt[p] == ';') {
-			ststxt_why(why, whylen, "empty field");
+			errf(why, whylen, "empty field");
 			return STSTXT_INVALID;
 		}
 		if (nlen == 0 || nlen > STSTXT_EXT_NAME_MAX || p == len ||
 		    txt[p] != '=') {
 			for (f = p; f < len && txt[f] != ';'; f++)
 				;
-			ststxt_why(why, whylen, "malformed field \"%s\"",
+			errf(why, whylen, "malformed field \"%s\"",
 			    ststxt_quote(q, name, (size_t)(txt + f - name)));
 			return STSTXT_INVALID;
 		}
@@ -144,7 +128,7 @@ ststxt_parse_why(const char *txt, size_t len, char *id, size_t idlen,
 			for (i = 0; i < idl && ststxt_alnum(idv[i]); i++)
 				;
 			if (idl == 0 || idl > STSTXT_ID_MAX || i < idl) {
-				ststxt_why(why, whylen, "invalid id \"%s\" "
+				errf(why, whylen, "invalid id \"%s\" "
 				    "(want 1 to 32 letters and digits)",
 				    ststxt_quote(q, idv, idl));
 				return STSTXT_INVALID;
@@ -152,13 +136,13 @@ ststxt_parse_why(const char *txt, size_t len, char *id, size_t idlen,
 		} else if (vlen == 0) {
 			for (f = p; f < len && txt[f] != ';'; f++)
 				;
-			ststxt_why(why, whylen, "malformed field \"%s\"",
+			errf(why, whylen, "malformed field \"%s\"",
 			    ststxt_quote(q, name, (size_t)(txt + f - name)));
 			return STSTXT_INVALID;
 		}
 	}
 	if (nid != 1) {
-		ststxt_why(why, whylen, "%s id field", nid == 0 ? "no" :
+		errf(why, whylen, "%s id field", nid == 0 ? "no" :
 		    "more than one");
 		return STSTXT_INVALID;
 	}
@@ -168,7 +152,7 @@ ststxt_parse_why(const char *txt, size_t len, char *id, size_t idlen,
 	}
 	return STSTXT_OK;
  malformed:
-	ststxt_why(why, whylen, "malformed record (want \"v=STSv1; id=...\")");
+	errf(why, whylen, "malformed record (want \"v=STSv1; id=...\")");
 	return STSTXT_INVALID;
 }
 
@@ -195,12 +179,12 @@ ststxt_select(char *const *txt, size_t n, char *id, size_t idlen,
 			sts = i;
 		}
 	if (nsts == 0) {
-		ststxt_why(why, whylen, n == 0 ? "no TXT record" :
+		errf(why, whylen, n == 0 ? "no TXT record" :
 		    "no record begins with \"v=STSv1\"");
 		return STSTXT_NOT_STS;
 	}
 	if (nsts > 1) {
-		ststxt_why(why, whylen, "%zu records begin with \"v=STSv1\"",
+		errf(why, whylen, "%zu records begin with \"v=STSv1\"",
 		    nsts);
 		return STSTXT_INVALID;
 	}

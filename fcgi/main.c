@@ -211,6 +211,13 @@ main(int argc, char *argv[])
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* Threads would each grow a malloc arena of their own. */
 	(void)mallopt(M_ARENA_MAX, 2);
+	/*
+	 * A fixed threshold: the large buffers of a reload (the file's text,
+	 * a listing's name set while it grows) are mapped and given back
+	 * when freed, instead of staying in the heap once glibc has raised
+	 * its threshold to their size.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (FCGX_Init() != 0)
 		fatalx("cannot initialise libfcgi");
 	/* Per-request MTA_STS_CONF values cannot be known yet: use ours. */

@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "errf.h"
 #include "host.h"
 #include "report.h"
 #include "xmalloc.h"
@@ -30,7 +31,7 @@ rp_err(struct rp *rp, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(rp->err, rp->errlen, fmt, ap);
+	verrf(rp->err, rp->errlen, fmt, ap);
 	va_end(ap);
 }
 

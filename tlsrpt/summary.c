@@ -315,25 +315,6 @@ summary_s(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
-/* Append s to out as a JSON string (UTF-8 passes through). */
-static int
-summary_json_str(struct buf *out, const char *s)
-{
-	if (buf_puts(out, "\"") == -1)
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\') {
-			if (buf_printf(out, "\\%c", *s) == -1)
-				return -1;
-		} else if ((unsigned char)*s < 0x20) {
-			if (buf_printf(out, "\\u%04x", (unsigned char)*s) == -1)
-				return -1;
-		} else if (buf_add(out, s, 1) == -1)
-			return -1;
-	}
-	return buf_puts(out, "\"");
-}
-
 static int
 summary_text(const struct summary_domain *d, int days, struct buf *out)
 {
@@ -388,7 +369,7 @@ summary_json(const struct summary_domain *d, struct buf *out)
 	size_t				 i, j, k;
 
 	if (buf_puts(out, "{\"domain\":") == -1 ||
-	    summary_json_str(out, d->name) == -1 ||
+	    buf_json_str(out, d->name) == -1 ||
 	    buf_printf(out, ",\"reports\":%llu", (unsigned long long)d->reports)
 	    == -1)
 		return -1;
@@ -406,7 +387,7 @@ summary_json(const struct summary_domain *d, struct buf *out)
 		return -1;
 	for (i = 0; i < d->norg; i++)
 		if (buf_printf(out, "%s{\"organization\":", i > 0 ? "," : "") ==
-		    -1 || summary_json_str(out, d->org[i].name) == -1 ||
+		    -1 || buf_json_str(out, d->org[i].name) == -1 ||
 		    buf_printf(out, ",\"reports\":%llu,\"successful\":%llu,"
 		    "\"failed\":%llu}", (unsigned long long)d->org[i].reports,
 		    (unsigned long long)d->org[i].ok,
@@ -416,7 +397,7 @@ summary_json(const struct summary_domain *d, struct buf *out)
 		return -1;
 	for (i = 0; i < d->nmx; i++) {
 		if (buf_printf(out, "%s{\"host\":", i > 0 ? "," : "") == -1 ||
-		    summary_json_str(out, d->mx[i].host) == -1 ||
+		    buf_json_str(out, d->mx[i].host) == -1 ||
 		    buf_printf(out, ",\"failed\":%llu,\"results\":[",
 		    (unsigned long long)d->mx[i].failed) == -1)
 			return -1;
@@ -424,13 +405,13 @@ summary_json(const struct summary_domain *d, struct buf *out)
 			res = &d->mx[i].res[j];
 			if (buf_printf(out, "%s{\"result-type\":",
 			    j > 0 ? "," : "") == -1 ||
-			    summary_json_str(out, res->type) == -1 ||
+			    buf_json_str(out, res->type) == -1 ||
 			    buf_printf(out, ",\"failed\":%llu,\"reporters\":[",
 			    (unsigned long long)res->failed) == -1)
 				return -1;
 			for (k = 0; k < res->norg; k++)
 				if ((k > 0 && buf_puts(out, ",") == -1) ||
-				    summary_json_str(out,
+				    buf_json_str(out,
 				    d->org[res->org[k]].name) == -1)
 					return -1;
 			if (buf_puts(out, "]}") == -1)

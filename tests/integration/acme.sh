@@ -28,45 +28,23 @@ fi
 . "$TOP/tests/web/lib.sh"
 . "$TOP/tests/web/acmelib.sh"
 WHAT="ACME (pebble) through every shipped setup"
-if ! why=$(web_can_run); then
-	skip "$WHAT ($why)"
-	exit 0
-fi
+web_need "$WHAT" "pebble, certbot or a web server not installed: tests/deps.sh" \
+    pebble certbot apache2 lighttpd nginx spawn-fcgi fcgiwrap setpriv \
+    /usr/lib/apache2/modules/mod_md.so /usr/lib/apache2/modules/mod_fcgid.so \
+    /usr/lib/lighttpd/mod_openssl.so
 if [ "${LAB_NETNS:-0}" != 1 ]; then
 	skip "$WHAT (no private network namespace: it needs ports 53, 80 and 443)"
 	exit 0
 fi
-if ! web_have pebble certbot apache2 lighttpd nginx spawn-fcgi fcgiwrap setpriv ||
-    [ ! -f /usr/lib/apache2/modules/mod_md.so ] || [ ! -f /usr/lib/apache2/modules/mod_fcgid.so ] ||
-    [ ! -f /usr/lib/lighttpd/mod_openssl.so ]; then
-	skip "$WHAT (pebble, certbot or a web server not installed: tests/deps.sh)"
-	exit 0
-fi
-QUERY=/usr/bin/mta-sts-query
-PY=/usr/bin/python3
-if [ ! -f "$QUERY" ] || ! "$PY" -c 'import postfix_mta_sts_resolver.resolver' 2>/dev/null ||
-    ! unshare -m true 2>/dev/null; then
-	skip "$WHAT (postfix-mta-sts-resolver not installed, or no private mount namespace)"
-	exit 0
-fi
+web_client_need "$WHAT"
 
 ACMEPORT=${ACME_PORT:-18520}
 MGMTPORT=$((ACMEPORT + 1))
-T=$(mktemp -d /tmp/mta-sts-acme.XXXXXX)
-chmod 755 "$T"	# the servers' children run as www-data, certbot as nobody
-PIDS=$T/pids	# pebble
-SPIDS=$T/spids	# the web server of the current setup
-cleanup() {
-	web_stop "$SPIDS"
-	web_stop "$PIDS"
-	"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-lab_up "$T/lab" 53 15471
-chmod -R a+rX "$T/lab"
+# $T (0755: certbot runs as nobody), $PIDS: pebble; $SPIDS: the web server
+# of the current setup
+web_test_begin acme 53 15471
+SPIDS=$T/spids
+WEB_TEST_PIDFILES=$SPIDS
 if ! acme_pebble_start "$T/pebble" "$ACMEPORT" "$MGMTPORT" 127.0.0.1:53 "$PIDS" 2>"$T/pebble.err"; then
 	fail "pebble starts" "$(cat "$T/pebble.err")"
 	exit 1
@@ -74,10 +52,8 @@ fi
 ROOT=$T/pebble/root.pem
 pass "pebble runs as nobody on 127.0.0.1:$ACMEPORT, validating through the lab's DNS; its root fetched"
 
-export WEB_DOMAIN=secure.example WEB_HOST=mta-sts.secure.example WEB_OUT=$T/fetch
-export WEB_CA=$ROOT WEB_PORT=443 WEB_HTTP_PORT=80
-WEB_WANT=$(policy testing 604800 mx1.secure.example mx2.secure.example zz.secure.example)$'\n'
-F=$WEB_OUT
+export WEB_DOMAIN=secure.example WEB_CA=$ROOT WEB_PORT=443 WEB_HTTP_PORT=80
+web_test_secure
 P=$T/private
 LE=$T/le	# certbot's /etc/letsencrypt, /var/lib/letsencrypt, /var/log/letsencrypt
 WR=$T/www/html	# /var/www/html: the webroot of "Debian's default site" and the examples
@@ -108,31 +84,12 @@ certbot_describe() { tail -n 8 "$T/certbot.out" | tr '\n' '|'; echo; tail -n 5 "
 certbot_run register --agree-tos --register-unsafely-without-email ||
     { fail "certbot registers an account with pebble" "$(certbot_describe)"; exit 1; }
 
-# query [ENV=VALUE...] DOMAIN: postfix-mta-sts-resolver's mta-sts-query in
-# a private mount namespace whose resolv.conf names only the lab's nsd;
-# output $T/q.out, log $T/q.err.
-mkdir -p "$T/etc"
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' >"$T/etc/resolv.conf"
-printf '127.0.0.1 localhost\n::1 localhost\n' >"$T/etc/hosts"
-printf 'hosts: files dns\n' >"$T/etc/nsswitch.conf"
-query() {
-	# shellcheck disable=SC2016  # expanded by the inner sh
-	timeout 30 unshare -m --propagation private sh -c '
-		mount --bind "$1/resolv.conf" /etc/resolv.conf &&
-		mount --bind "$1/hosts" /etc/hosts &&
-		mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf || exit 99
-		shift
-		exec env "$@"' query "$T/etc" "$@" >"$T/q.out" 2>"$T/q.err"
-}
-mx="'mx': ['mx1.secure.example', 'mx2.secure.example', 'zz.secure.example']"
-# client_valid NAME: mta-sts-query trusting only pebble's root: VALID, our policy.
+# client_valid NAME: postfix-mta-sts-resolver's mta-sts-query (web_query),
+# trusting only pebble's root: VALID, our policy.
+web_client_etc "$T/etc"
 client_valid() {
-	local out
-	query SSL_CERT_FILE="$ROOT" "$PY" "$QUERY" secure.example
-	out=$(cat "$T/q.out")
-	if [[ $out == "(<STSFetchResult.VALID: 1>, ('20240101000000', {"* ]] &&
-	    [[ $out == *"$mx"* ]] && [[ $out == *"'mode': 'testing'"* ]] &&
-	    [[ $out == *"'max_age': 604800}))" ]]; then
+	web_query "$T/etc" "$T/q.out" "$T/q.err" SSL_CERT_FILE="$ROOT" secure.example
+	if web_client_valid "$T/q.out"; then
 		pass "$1: postfix-mta-sts-resolver, trusting only pebble's root: VALID, our mx list"
 	else
 		fail "$1: postfix-mta-sts-resolver, trusting only pebble's root: VALID, our mx list" \
@@ -467,14 +424,6 @@ else
 fi
 stop_server "$name"
 
-cp "$PIDS" "$T/pids.copy"
-web_stop "$PIDS"
-"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-left=$(web_leftovers "$T" "$T/pids.copy")
-if [ -z "$left" ]; then
-	pass "pebble, the lab and every server stopped"
-else
-	fail "pebble, the lab and every server stopped" "$left"
-fi
+web_test_stopped "pebble, the lab and every server stopped"
 web_check_sanitizer "no sanitizer report in the server logs" "$T/srv"
 exit 0

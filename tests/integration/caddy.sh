@@ -25,42 +25,23 @@ fi
 . "$TOP/tests/web/lib.sh"
 . "$TOP/tests/web/acmelib.sh"
 WHAT="Caddy on-demand TLS with pebble"
-if ! why=$(web_can_run); then
-	skip "$WHAT ($why)"
+web_need "$WHAT" "caddy, pebble or spawn-fcgi not installed: tests/deps.sh" \
+    caddy pebble spawn-fcgi setpriv
+if ! id caddy >/dev/null 2>&1; then
+	skip "$WHAT (no caddy user: the caddy package makes it; tests/deps.sh)"
 	exit 0
 fi
 if [ "${LAB_NETNS:-0}" != 1 ]; then
 	skip "$WHAT (no private network namespace: it needs ports 53, 80 and 443)"
 	exit 0
 fi
-if ! web_have caddy pebble spawn-fcgi setpriv || ! id caddy >/dev/null 2>&1; then
-	skip "$WHAT (caddy, pebble or spawn-fcgi not installed: tests/deps.sh)"
-	exit 0
-fi
-QUERY=/usr/bin/mta-sts-query
-PY=/usr/bin/python3
-if [ ! -f "$QUERY" ] || ! "$PY" -c 'import postfix_mta_sts_resolver.resolver' 2>/dev/null ||
-    ! unshare -m true 2>/dev/null; then
-	skip "$WHAT (postfix-mta-sts-resolver not installed, or no private mount namespace)"
-	exit 0
-fi
+web_client_need "$WHAT"
+PY=$WEB_PY
 
 ACMEPORT=${CADDY_ACME_PORT:-18524}
 MGMTPORT=$((ACMEPORT + 1))
 ASK=http://127.0.0.1:5555/ask	# the Caddyfile's, verbatim
-T=$(mktemp -d /tmp/mta-sts-caddy.XXXXXX)
-chmod 755 "$T"
-PIDS=$T/pids
-cleanup() {
-	web_stop "$PIDS"
-	"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-lab_up "$T/lab" 53 15472
-chmod -R a+rX "$T/lab"
+web_test_begin caddy 53 15472
 if ! acme_pebble_start "$T/pebble" "$ACMEPORT" "$MGMTPORT" 127.0.0.1:53 "$PIDS" 2>"$T/pebble.err"; then
 	fail "pebble starts" "$(cat "$T/pebble.err")"
 	exit 1
@@ -72,9 +53,8 @@ C=$T/caddy
 mkdir -p "$P" "$T/run/mta-sts" "$C/home" "$C/data" "$C/config"
 chown -R caddy:caddy "$C"
 cp "$FCGI" "$P/mta-sts.fcgi"
-export WEB_DOMAIN=secure.example WEB_PATHTO=$P WEB_RUN=$T/run WEB_HOST=mta-sts.secure.example
-export WEB_OUT=$T/fetch WEB_CA=$ROOT
-F=$WEB_OUT
+export WEB_DOMAIN=secure.example WEB_PATHTO=$P WEB_RUN=$T/run WEB_CA=$ROOT
+web_test_secure
 installed=1
 web_policy_conf "$P/mta-sts.conf" "$LAB_TA" "$LAB_UNBOUND_CONF" || installed=
 web_install caddy/Caddyfile "$C/Caddyfile" || installed=
@@ -179,7 +159,6 @@ if grep -q 'Attempting to validate w/ [A-Z0-9-]*: .*mta-sts\.secure\.example' "$
 else
 	fail "mta-sts.secure.example: pebble validated the name" "$(tail -n 5 "$T/pebble/pebble.log" | tr '\n' '|')"
 fi
-WEB_WANT=$(policy testing 604800 mx1.secure.example mx2.secure.example zz.secure.example)$'\n'
 web_fetch "$F" 443 "$WEB_HOST"
 web_check_200 "mta-sts.secure.example: the policy over HTTPS (curl, pebble's root only)" "$F" "$WEB_WANT"
 web_fetch "$F" 443 "$WEB_HOST" -X POST --data-binary x=1
@@ -194,26 +173,13 @@ for path in /.well-known/mta-sts.txt / /.well-known/acme-challenge/x; do
 done
 
 # The real client, trusting only pebble's root.
-mkdir -p "$T/etc"
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' >"$T/etc/resolv.conf"
-printf '127.0.0.1 localhost\n::1 localhost\n' >"$T/etc/hosts"
-printf 'hosts: files dns\n' >"$T/etc/nsswitch.conf"
-# shellcheck disable=SC2016  # expanded by the inner sh
-timeout 30 unshare -m --propagation private sh -c '
-	mount --bind "$1/resolv.conf" /etc/resolv.conf &&
-	mount --bind "$1/hosts" /etc/hosts &&
-	mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf || exit 99
-	shift
-	exec env "$@"' query "$T/etc" SSL_CERT_FILE="$ROOT" "$PY" "$QUERY" secure.example \
-    >"$T/q.out" 2>"$T/q.err"
-out=$(cat "$T/q.out")
-mx="'mx': ['mx1.secure.example', 'mx2.secure.example', 'zz.secure.example']"
-if [[ $out == "(<STSFetchResult.VALID: 1>, ('20240101000000', {"* ]] && [[ $out == *"$mx"* ]] &&
-    [[ $out == *"'max_age': 604800}))" ]]; then
+web_client_etc "$T/etc"
+web_query "$T/etc" "$T/q.out" "$T/q.err" SSL_CERT_FILE="$ROOT" secure.example
+if web_client_valid "$T/q.out"; then
 	pass "postfix-mta-sts-resolver, trusting only pebble's root: VALID, our mx list"
 else
 	fail "postfix-mta-sts-resolver, trusting only pebble's root: VALID, our mx list" \
-	    "output: $out" "log: $(tr '\n' '|' <"$T/q.err" | head -c 600)"
+	    "output: $(cat "$T/q.out")" "log: $(tr '\n' '|' <"$T/q.err" | head -c 600)"
 fi
 
 # Refused names: no certificate; Caddy's log has the ask endpoint's 403;
@@ -249,14 +215,6 @@ else
 	fail "pebble: exactly one ACME order in all (the listed name's)" "$orders orders"
 fi
 
-cp "$PIDS" "$T/pids.copy"
-web_stop "$PIDS"
-"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-left=$(web_leftovers "$T" "$T/pids.copy")
-if [ -z "$left" ]; then
-	pass "Caddy, mta-sts.fcgi, pebble and the lab all stopped"
-else
-	fail "Caddy, mta-sts.fcgi, pebble and the lab all stopped" "$left"
-fi
+web_test_stopped "Caddy, mta-sts.fcgi, pebble and the lab all stopped"
 web_check_sanitizer "no sanitizer report in the logs" "$C" "$T/spawn-fcgi.log"
 exit 0

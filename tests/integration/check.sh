@@ -33,12 +33,10 @@ SMTP_BADNAME=${CHECK_SMTP_BADNAME_PORT:-12527}	# certificate for other names
 T=$(mktemp -d /tmp/mta-sts-check.XXXXXX)
 chmod 755 "$T"	# the web servers run as another user
 STATE=$T/state
-WEB_UP= SMTP_PIDS=
+WEB_UP=
 cleanup() {
-	local w p
-	for p in $SMTP_PIDS; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
+	local w
+	bg_stop
 	for w in $WEB_UP; do
 		web_nginx_fcgi_stop "$T/$w" >/dev/null 2>&1
 	done
@@ -124,16 +122,7 @@ domain: cnametxt.example
 C
 
 # state DOMAIN ID MODE MAX_AGE MX...: write the state mta-sts-id keeps.
-state() {
-	local d=$1 id=$2 mode=$3 max_age=$4 mx
-	shift 4
-	{
-		printf 'mta-sts-id-state 1\ndomain %s\nid %s\nissued 1704067200\n' "$d" "$id"
-		printf 'mode %s\nmax_age %s\n' "$mode" "$max_age"
-		for mx in "$@"; do printf 'mx %s\n' "$mx"; done
-		printf 'end\n'
-	} >"$STATE/$d.state"
-}
+state() { write_state "$STATE/$1.state" "$@"; }
 LAB_ID=20240101000000
 state_secure() {	# state_secure MODE MAX_AGE MX...
 	state secure.example "$LAB_ID" "$@"
@@ -174,7 +163,7 @@ start_web webwarn "$HTTPS_WARN" 10
 start_web webcrit "$HTTPS_CRIT" 2
 web_pki "$T/otherca" mta-sts.secure.example >>"$T/web.log" 2>&1
 
-# --- SMTP listeners: a small STARTTLS server on loopback (python3) -----------
+# --- SMTP listeners: tests/lab/smtpd.py, STARTTLS on loopback ---------------
 MX_NAMES="mx1.secure.example mx2.secure.example zz.secure.example mx.insecure.example"
 # shellcheck disable=SC2086
 if ! web_pki "$T/smtp" $MX_NAMES >>"$T/web.log" 2>&1 || ! reissue "$T/smtp" 60 ||
@@ -185,62 +174,9 @@ fi
 for w in web webwarn webcrit otherca; do
 	cat "$T/$w/ca.crt" "$T/smtp/ca.crt" "$T/smtpbad/ca.crt" >"$T/$w/bundle.crt"
 done
-cat >"$T/smtpd.py" <<'PY'
-# smtpd.py PORT CERT KEY MODE: greeting, EHLO (STARTTLS offered unless
-# MODE is notls), STARTTLS, TLS with CERT, QUIT.  Prints "ready".
-import socket, ssl, sys, threading
-port, cert, key, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-def handle(c):
-    try:
-        c.settimeout(10)
-        f = c.makefile("rb")
-        c.sendall(b"220 mx.test ESMTP\r\n")
-        while True:
-            line = f.readline()
-            if not line:
-                return
-            cmd = line.strip().upper()
-            if cmd.startswith(b"EHLO"):
-                last = b"250 SIZE 1000\r\n" if mode == "notls" else b"250 STARTTLS\r\n"
-                c.sendall(b"250-mx.test\r\n250-PIPELINING\r\n" + last)
-            elif cmd == b"STARTTLS" and mode != "notls":
-                c.sendall(b"220 go ahead\r\n")
-                t = ctx.wrap_socket(c, server_side=True)
-                t.recv(64)
-                t.sendall(b"221 bye\r\n")
-                t.close()
-                return
-            elif cmd == b"QUIT":
-                c.sendall(b"221 bye\r\n")
-                return
-            else:
-                c.sendall(b"502 not implemented\r\n")
-    except Exception:
-        pass
-    finally:
-        c.close()
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", port))
-s.listen(16)
-print("ready", flush=True)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=handle, args=(c,), daemon=True).start()
-PY
 start_smtp() {	# start_smtp PORT PKI MODE
-	python3 "$T/smtpd.py" "$1" "$T/$2/server.crt" "$T/$2/server.key" "$3" \
-	    >"$T/smtpd-$1.log" 2>&1 &
-	SMTP_PIDS="$SMTP_PIDS $!"
-	local i
-	for i in $(seq 50); do
-		grep -q ready "$T/smtpd-$1.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "SMTP listener on port $1" "$(tail -3 "$T/smtpd-$1.log")"
-	exit 1
+	bg_start "$T/smtpd-$1.log" python3 "$TOP/tests/lab/smtpd.py" "$1" \
+	    "$T/$2/server.crt" "$T/$2/server.key" "$3"
 }
 if ! command -v python3 >/dev/null; then
 	fail "python3 is installed (the test SMTP listener)"
@@ -285,13 +221,8 @@ print("ready", flush=True)
 s.serve_forever()
 PY
 echo redirect >"$T/httpd.mode"
-python3 "$T/httpd.py" "$HTTPS_ODD" "$T/web/server.crt" "$T/web/server.key" \
-    "$T/httpd.mode" >"$T/httpd.log" 2>&1 &
-SMTP_PIDS="$SMTP_PIDS $!"
-for i in $(seq 50); do
-	grep -q ready "$T/httpd.log" 2>/dev/null && break
-	sleep 0.1
-done
+bg_start "$T/httpd.log" python3 "$T/httpd.py" "$HTTPS_ODD" "$T/web/server.crt" \
+    "$T/web/server.key" "$T/httpd.mode"
 
 start_smtp "$SMTP" smtp ok
 start_smtp "$SMTP_NOTLS" smtp notls

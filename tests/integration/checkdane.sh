@@ -32,12 +32,8 @@ for c in python3 openssl od; do
 	fi
 done
 T=$(mktemp -d /tmp/mta-sts-checkdane.XXXXXX)
-PIDS=
 cleanup() {
-	local p
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
+	bg_stop
 	"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
 	rm -rf "$T"
 }
@@ -87,51 +83,6 @@ CA211=$(spki "$T/ca.crt" | openssl dgst -sha256 -binary | hex)
 ZERO=0000000000000000000000000000000000000000000000000000000000000000
 
 # --- servers ------------------------------------------------------------------
-cat >"$T/smtpd.py" <<'PY'
-# smtpd.py PORT CHAIN KEY MODE: greeting, EHLO (STARTTLS offered unless
-# MODE is notls), STARTTLS, TLS with the CHAIN, QUIT.  Prints "ready".
-import socket, ssl, sys, threading
-port, chain, key, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(chain, key)
-def handle(c):
-    try:
-        c.settimeout(10)
-        f = c.makefile("rb")
-        c.sendall(b"220 mx.test ESMTP\r\n")
-        while True:
-            line = f.readline()
-            if not line:
-                return
-            cmd = line.strip().upper()
-            if cmd.startswith(b"EHLO"):
-                last = b"250 SIZE 1000\r\n" if mode == "notls" else b"250 STARTTLS\r\n"
-                c.sendall(b"250-mx.test\r\n" + last)
-            elif cmd == b"STARTTLS" and mode != "notls":
-                c.sendall(b"220 go ahead\r\n")
-                t = ctx.wrap_socket(c, server_side=True)
-                t.recv(64)
-                t.sendall(b"221 bye\r\n")
-                t.close()
-                return
-            elif cmd == b"QUIT":
-                c.sendall(b"221 bye\r\n")
-                return
-            else:
-                c.sendall(b"502 not implemented\r\n")
-    except Exception:
-        pass
-    finally:
-        c.close()
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", port))
-s.listen(16)
-print("ready", flush=True)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=handle, args=(c,), daemon=True).start()
-PY
 cat >"$T/httpd.py" <<'PY'
 # httpd.py PORT CHAIN KEY DIR: GET answers DIR/<Host>.txt as text/plain,
 # else 404 with a one-line text/plain body naming the host.
@@ -162,40 +113,23 @@ s.socket = ctx.wrap_socket(s.socket, server_side=True)
 print("ready", flush=True)
 s.serve_forever()
 PY
-start() {	# start LOG CMD...: a server in the background, wait for "ready"
-	local log=$1 i
-	shift
-	"$@" >"$log" 2>&1 &
-	PIDS="$PIDS $!"
-	for i in $(seq 50); do
-		grep -q ready "$log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "server $* starts" "$(tail -3 "$log")"
-	exit 1
-}
 mkdir -p "$T/pol" "$T/state"
 policy enforce 604800 mx.dane.example mx2.dane.example >"$T/pol/mta-sts.dane.example.txt"
 policy enforce 604800 mx1.bogus.example >"$T/pol/mta-sts.danebogus.example.txt"
 policy enforce 604800 mx.dead.example >"$T/pol/mta-sts.deadmx.example.txt"
 policy testing 604800 mx.insecure.example >"$T/pol/mta-sts.sub.insecure.example.txt"
-start "$T/httpd.log" python3 "$T/httpd.py" "$HTTPS" "$T/web.chain" "$T/web.key" "$T/pol"
-start "$T/smtp-a.log" python3 "$T/smtpd.py" "$SMTP_A" "$T/a.chain" "$T/a.key" ok
-start "$T/smtp-b.log" python3 "$T/smtpd.py" "$SMTP_B" "$T/b.chain" "$T/b.key" ok
-start "$T/smtp-c.log" python3 "$T/smtpd.py" "$SMTP_SELF" "$T/c.chain" "$T/c.key" ok
-start "$T/smtp-n.log" python3 "$T/smtpd.py" "$SMTP_NOTLS" "$T/a.chain" "$T/a.key" notls
+bg_start "$T/httpd.log" python3 "$T/httpd.py" "$HTTPS" "$T/web.chain" "$T/web.key" "$T/pol"
+bg_start "$T/smtp-a.log" python3 "$TOP/tests/lab/smtpd.py" "$SMTP_A" "$T/a.chain" "$T/a.key" ok
+bg_start "$T/smtp-b.log" python3 "$TOP/tests/lab/smtpd.py" "$SMTP_B" "$T/b.chain" "$T/b.key" ok
+bg_start "$T/smtp-c.log" python3 "$TOP/tests/lab/smtpd.py" "$SMTP_SELF" "$T/c.chain" "$T/c.key" ok
+bg_start "$T/smtp-n.log" python3 "$TOP/tests/lab/smtpd.py" "$SMTP_NOTLS" "$T/a.chain" "$T/a.key" notls
 "$TOP/tests/lab/blackhole" 127.0.0.1 "$SMTP_DEAD" >"$T/blackhole.log" 2>&1 &
-PIDS="$PIDS $!"
+BG_PIDS="$BG_PIDS $!"
 
 state() {	# state DOMAIN MODE MX...
-	local d=$1 mode=$2 mx
+	local d=$1 mode=$2
 	shift 2
-	{
-		printf 'mta-sts-id-state 1\ndomain %s\nid 20240101000000\n' "$d"
-		printf 'issued 1704067200\nmode %s\nmax_age 604800\n' "$mode"
-		for mx in "$@"; do printf 'mx %s\n' "$mx"; done
-		printf 'end\n'
-	} >"$T/state/$d.state"
+	write_state "$T/state/$d.state" "$d" 20240101000000 "$mode" 604800 "$@"
 }
 state dane.example enforce mx.dane.example mx2.dane.example
 state danebogus.example enforce mx1.bogus.example

@@ -130,3 +130,44 @@ no_query() {
 		fail "$1" "nsd query counter: $2 before, $q after"
 	fi
 }
+
+# bg_start LOG CMD...: run CMD in the background, its output in LOG, and
+# wait (at most 5 s) until LOG holds "ready" (tests/lab/smtpd.py and the
+# tests' own python3 servers print it once they listen).  Its PID joins
+# $BG_PIDS, which bg_stop ends.  Call it in the test's own shell, not in
+# $(...).  On failure: a FAIL line and exit 1.
+BG_PIDS=
+bg_start() {
+	local log=$1 i
+	shift
+	"$@" >"$log" 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	for i in $(seq 50); do
+		grep -q ready "$log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "server $* starts" "$(tail -3 "$log")"
+	exit 1
+}
+
+# bg_stop: end (SIGTERM) and reap every process in $BG_PIDS.
+bg_stop() {
+	local p
+	for p in $BG_PIDS; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	BG_PIDS=
+}
+
+# write_state FILE DOMAIN ID MODE MAX_AGE MX...: the state file mta-sts-id
+# keeps for DOMAIN (cli/idstate.c), issued 2024-01-01T00:00:00Z.
+write_state() {
+	local file=$1 d=$2 id=$3 mode=$4 max_age=$5 mx
+	shift 5
+	{
+		printf 'mta-sts-id-state 1\ndomain %s\nid %s\nissued 1704067200\n' "$d" "$id"
+		printf 'mode %s\nmax_age %s\n' "$mode" "$max_age"
+		for mx in "$@"; do printf 'mx %s\n' "$mx"; done
+		printf 'end\n'
+	} >"$file"
+}

@@ -14,14 +14,8 @@ if [ -z "${MTA_STS_IN_NETNS:-}" ]; then
 	exec "$TOP/tests/lab/netns.sh" env MTA_STS_IN_NETNS=1 bash "$0" "$@"
 fi
 . "$TOP/tests/web/lib.sh"
-if ! why=$(web_can_run); then
-	skip "Apache CGI and mod_fcgid examples ($why)"
-	exit 0
-fi
-if ! web_have apache2 || [ ! -f /usr/lib/apache2/modules/mod_fcgid.so ]; then
-	skip "Apache CGI and mod_fcgid examples (apache2 or libapache2-mod-fcgid not installed: tests/deps.sh)"
-	exit 0
-fi
+web_need "Apache CGI and mod_fcgid examples" \
+    "apache2 or libapache2-mod-fcgid not installed: tests/deps.sh" apache2 /usr/lib/apache2/modules/mod_fcgid.so
 
 LABPORT=${WEB_LAB_PORT:-15383}
 DEADPORT=${WEB_LAB_DEADPORT:-15384}
@@ -32,30 +26,12 @@ P_VHOST=$((P_CGI + 2))
 H_CGI=${WEB_APACHE_HTTP_PORT:-18530}
 H_FCGID=$((H_CGI + 1))
 H_VHOST=$((H_CGI + 2))
-T=$(mktemp -d /tmp/mta-sts-webapache.XXXXXX)
-chmod 755 "$T"	# Apache's children run as www-data
-PIDS=$T/pids
-cleanup() {
-	web_stop "$PIDS"
-	"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-lab_up "$T/lab" "$LABPORT" "$DEADPORT"
-chmod -R a+rX "$T/lab"
-if ! web_pki "$T/pki" mta-sts.secure.example 2>"$T/pki.err"; then
-	fail "test PKI" "$(cat "$T/pki.err")"
-	exit 1
-fi
+web_test_begin webapache "$LABPORT" "$DEADPORT"
+web_test_pki "$T/pki" mta-sts.secure.example
 WEB_CA=$T/pki/ca.crt
 
-# /path/to/ of the examples: outside every document root.
-P=$T/private
-mkdir -p "$P" "$T/www/cgi" "$T/www/fcgid" "$T/www/acme" "$T/apache/sites"
-cp "$T/pki/server.crt" "$P/fullchain.pem"
-cp "$T/pki/server.key" "$P/privkey.pem"
+web_test_private "$T/pki"
+mkdir -p "$T/www/cgi" "$T/www/fcgid" "$T/www/acme" "$T/apache/sites"
 cp "$FCGI" "$P/mta-sts.fcgi"
 cp "$CGI" "$T/www/cgi/mta-sts.cgi"
 cp "$FCGI" "$T/www/fcgid/mta-sts.fcgi"
@@ -67,11 +43,7 @@ web_install apache-fcgid/.htaccess "$T/www/fcgid/.htaccess" || installed=
 WEB_PORT=$P_VHOST WEB_HTTP_PORT=$H_VHOST web_install apache-fcgid/mta-sts.example.com.conf "$T/apache/sites/vhost.conf" ||
     installed=
 chmod -R a+rX "$T/www" "$P"
-if [ -z "$installed" ]; then
-	fail "examples installed verbatim"
-	exit 1
-fi
-pass "examples installed verbatim (only placeholders replaced)"
+web_test_installed "$installed"
 
 # The server configuration around the examples (tests/web/lib.sh): what
 # Debian's Apache gives a hosting account, one TLS virtual host per
@@ -97,9 +69,7 @@ if [ -z "$ready" ]; then
 	exit 1
 fi
 
-export WEB_HOST=mta-sts.secure.example WEB_OUT=$T/fetch
-WEB_WANT=$(policy testing 604800 mx1.secure.example mx2.secure.example zz.secure.example)$'\n'
-F=$WEB_OUT
+web_test_secure
 # Apache drops a CGI program's Content-Length and frames the body itself
 # (its own Content-Length or chunked, depending on timing): "server".
 # The POST carries a body: the program must take it in after answering, or
@@ -135,14 +105,6 @@ else
 	fail "Apache error log: no unexpected error" "$(head -n 5 <<<"$logerrs")"
 fi
 
-cp "$PIDS" "$T/pids.copy"
-web_stop "$PIDS"
-"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-left=$(web_leftovers "$T" "$T/pids.copy")
-if [ -z "$left" ]; then
-	pass "Apache, its CGI daemon and the FastCGI processes all stopped"
-else
-	fail "Apache, its CGI daemon and the FastCGI processes all stopped" "$left"
-fi
+web_test_stopped "Apache, its CGI daemon and the FastCGI processes all stopped"
 web_check_sanitizer "no sanitizer report in the server logs" "$A/logs"
 exit 0

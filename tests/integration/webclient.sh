@@ -22,50 +22,20 @@ if [ -z "${MTA_STS_IN_NETNS:-}" ]; then
 	exec "$TOP/tests/lab/netns.sh" env MTA_STS_IN_NETNS=1 bash "$0" "$@"
 fi
 . "$TOP/tests/web/lib.sh"
-if ! why=$(web_can_run); then
-	skip "postfix-mta-sts-resolver fetches our policy ($why)"
-	exit 0
-fi
+WHAT="postfix-mta-sts-resolver fetches our policy"
+web_need "$WHAT" "nginx, spawn-fcgi, apache2 or lighttpd not installed: tests/deps.sh" \
+    nginx spawn-fcgi apache2 lighttpd
 if [ "${LAB_NETNS:-0}" != 1 ]; then
-	skip "postfix-mta-sts-resolver fetches our policy (no private network namespace: it needs ports 53 and 443 and its own resolv.conf)"
+	skip "$WHAT (no private network namespace: it needs ports 53 and 443 and its own resolv.conf)"
 	exit 0
 fi
-QUERY=/usr/bin/mta-sts-query
-PY=/usr/bin/python3
-if [ ! -f "$QUERY" ] || ! "$PY" -c 'import postfix_mta_sts_resolver.resolver' 2>/dev/null; then
-	skip "postfix-mta-sts-resolver fetches our policy (postfix-mta-sts-resolver not installed: tests/deps.sh)"
-	exit 0
-fi
-if ! web_have nginx spawn-fcgi apache2 lighttpd; then
-	skip "postfix-mta-sts-resolver fetches our policy (nginx, spawn-fcgi, apache2 or lighttpd not installed: tests/deps.sh)"
-	exit 0
-fi
-if ! unshare -m true 2>/dev/null; then
-	skip "postfix-mta-sts-resolver fetches our policy (no private mount namespace for resolv.conf)"
-	exit 0
-fi
+web_client_need "$WHAT"
 
-T=$(mktemp -d /tmp/mta-sts-webclient.XXXXXX)
-chmod 755 "$T"	# nginx's workers and the program run as www-data
-PIDS=$T/pids
-cleanup() {
-	web_nginx_fcgi_stop "$T/web"
-	web_stop "$PIDS"
-	"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
 host_resolv_before=$(cat /etc/resolv.conf; grep -c ' /etc/' /proc/self/mountinfo)
-
 # The lab's nsd on the standard port: the client's resolver (c-ares, and
 # glibc for the HTTPS host name) cannot be told another one.
-lab_up "$T/lab" 53 15354
-chmod -R a+rX "$T/lab"
-if ! web_pki "$T/web" mta-sts.secure.example mta-sts.bogus.example 2>"$T/pki.err"; then
-	fail "test PKI" "$(cat "$T/pki.err")"
-	exit 1
-fi
+web_test_begin webclient 53 15354
+web_test_pki "$T/web" mta-sts.secure.example mta-sts.bogus.example
 export WEB_DOMAIN=secure.example
 if ! web_policy_conf "$T/mta-sts.conf" "$LAB_TA" "$LAB_UNBOUND_CONF"; then
 	fail "configuration from htaccess-examples/mta-sts.conf"
@@ -81,11 +51,9 @@ LOGS=$T/web/nginx/logs
 # Apache on 127.0.0.2:443 (apache-cgi/.htaccess) and lighttpd on
 # 127.0.0.3:443 (lighttpd/50-mta-sts-fastcgi.conf), as in webapache.sh and
 # weblighttpd.sh.
-P=$T/private
-mkdir -p "$P" "$T/www/cgi" "$T/run/lighttpd" "$T/htdocs"
+web_test_private "$T/web"
+mkdir -p "$T/www/cgi" "$T/run/lighttpd" "$T/htdocs"
 chown www-data:www-data "$T/run/lighttpd"
-cp "$T/web/server.crt" "$P/fullchain.pem"
-cp "$T/web/server.key" "$P/privkey.pem"
 cp "$T/mta-sts.conf" "$P/mta-sts.conf"
 cp "$FCGI" "$P/mta-sts.fcgi"
 cp "$CGI" "$T/www/cgi/mta-sts.cgi"
@@ -111,42 +79,22 @@ if ! web_wait_port 443 "$PIDS" 127.0.0.2 || ! web_wait_port 443 "$PIDS" 127.0.0.
 fi
 
 # The client's view of the system: only the lab's name server.
-mkdir -p "$T/etc"
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' >"$T/etc/resolv.conf"
-printf '127.0.0.1 localhost\n::1 localhost\n' >"$T/etc/hosts"
-printf 'hosts: files dns\n' >"$T/etc/nsswitch.conf"
+web_client_etc "$T/etc"
 # /etc/hosts sending the client's HTTPS connection to Apache or lighttpd
 for a in 2 3; do
 	printf '127.0.0.1 localhost\n127.0.0.%s mta-sts.secure.example\n' "$a" >"$T/etc/hosts.$a"
 done
-# query [ENV=VALUE...] ARGS...: mta-sts-query ARGS in a private mount
-# namespace (/etc/hosts from $HOSTS, default $T/etc/hosts); output in
+# query [ENV=VALUE...] ARGS...: mta-sts-query ARGS (web_query); output in
 # $T/q.out, its log (stderr) in $T/q.err.
-query() {
-	local envs=()
-	while [[ ${1:-} == *=* ]]; do envs+=("$1"); shift; done
-	# shellcheck disable=SC2016  # expanded by the inner sh
-	timeout 30 unshare -m --propagation private sh -c '
-		mount --bind "$1/resolv.conf" /etc/resolv.conf &&
-		mount --bind "$2" /etc/hosts &&
-		mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf || exit 99
-		shift 2
-		exec env "$@"' query "$T/etc" "${HOSTS:-$T/etc/hosts}" "${envs[@]}" "$PY" "$QUERY" "$@" \
-	    >"$T/q.out" 2>"$T/q.err"
-}
+query() { web_query "$T/etc" "$T/q.out" "$T/q.err" "$@"; }
 describe() { echo "output: $(tr '\n' '|' <"$T/q.out")"; echo "log: $(tr '\n' '|' <"$T/q.err" | head -c 600)"; }
 
-mx="'mx': ['mx1.secure.example', 'mx2.secure.example', 'zz.secure.example']"
 # valid_secure NAME: $T/q.out is the verdict on our secure.example policy.
 valid_secure() {
-	local out
-	out=$(cat "$T/q.out")
-	if [[ $out == "(<STSFetchResult.VALID: 1>, ('20240101000000', {"* ]] &&
-	    [[ $out == *"$mx"* ]] && [[ $out == *"'version': 'STSv1'"* ]] &&
-	    [[ $out == *"'mode': 'testing'"* ]] && [[ $out == *"'max_age': 604800}))" ]]; then
+	if web_client_valid "$T/q.out"; then
 		pass "$1"
 	else
-		fail "$1" "$(describe)" "want: VALID with $mx"
+		fail "$1" "$(describe)" "want: VALID with secure.example's mx list"
 	fi
 }
 
@@ -160,7 +108,7 @@ else
 	    "access log: $(tail -n 3 "$LOGS/access.log" | tr '\n' '|')"
 fi
 
-HOSTS=$T/etc/hosts.2 query SSL_CERT_FILE="$T/web/ca.crt" secure.example
+WEB_QUERY_HOSTS=$T/etc/hosts.2 query SSL_CERT_FILE="$T/web/ca.crt" secure.example
 valid_secure "secure.example from Apache (apache-cgi/.htaccess, 127.0.0.2:443): VALID, our mx list"
 if grep -q '"GET /.well-known/mta-sts.txt HTTP/1.1" 200 [0-9-]* "postfix-mta-sts-resolver"' "$T/apache/logs/access.log"; then
 	pass "secure.example: the client's GET reached Apache"
@@ -168,7 +116,7 @@ else
 	fail "secure.example: the client's GET reached Apache" \
 	    "access log: $(tail -n 3 "$T/apache/logs/access.log" | tr '\n' '|')"
 fi
-HOSTS=$T/etc/hosts.3 query SSL_CERT_FILE="$T/web/ca.crt" secure.example
+WEB_QUERY_HOSTS=$T/etc/hosts.3 query SSL_CERT_FILE="$T/web/ca.crt" secure.example
 valid_secure "secure.example from lighttpd (50-mta-sts-fastcgi.conf, 127.0.0.3:443): VALID, our mx list"
 
 # 2. The same id again: the client does not fetch (RFC 8461 section 3.3).
@@ -205,17 +153,13 @@ else
 	    "error log: $(grep -i bogus "$LOGS/error.log" | tail -n 2 | tr '\n' '|')"
 fi
 
-cp "$PIDS" "$T/pids.copy"
-web_nginx_fcgi_stop "$T/web"
-web_stop "$PIDS"
-"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-left=$(web_leftovers "$T" "$T/pids.copy")
+web_test_end
 if [ "$host_resolv_before" = "$(cat /etc/resolv.conf; grep -c ' /etc/' /proc/self/mountinfo)" ] &&
-    [ -z "$left" ]; then
+    [ -z "$WEB_LEFT" ]; then
 	pass "everything stopped; /etc/resolv.conf outside the client's mount namespace untouched"
 else
 	fail "everything stopped; /etc/resolv.conf outside the client's mount namespace untouched" \
-	    "left running: $left" "mounts on /etc: $(grep ' /etc/' /proc/self/mountinfo | tr '\n' '|')"
+	    "left running: $WEB_LEFT" "mounts on /etc: $(grep ' /etc/' /proc/self/mountinfo | tr '\n' '|')"
 fi
 web_check_sanitizer "no sanitizer report in the server logs" "$T/web/nginx/logs" "$T/apache/logs" "$T/lighttpd/logs"
 exit 0

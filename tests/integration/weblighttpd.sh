@@ -14,14 +14,8 @@ if [ -z "${MTA_STS_IN_NETNS:-}" ]; then
 	exec "$TOP/tests/lab/netns.sh" env MTA_STS_IN_NETNS=1 bash "$0" "$@"
 fi
 . "$TOP/tests/web/lib.sh"
-if ! why=$(web_can_run); then
-	skip "lighttpd FastCGI and CGI examples ($why)"
-	exit 0
-fi
-if ! web_have lighttpd || [ ! -f /usr/lib/lighttpd/mod_openssl.so ]; then
-	skip "lighttpd FastCGI and CGI examples (lighttpd or lighttpd-mod-openssl not installed: tests/deps.sh)"
-	exit 0
-fi
+web_need "lighttpd FastCGI and CGI examples" \
+    "lighttpd or lighttpd-mod-openssl not installed: tests/deps.sh" lighttpd /usr/lib/lighttpd/mod_openssl.so
 
 LABPORT=${WEB_LAB_PORT:-15393}
 DEADPORT=${WEB_LAB_DEADPORT:-15394}
@@ -30,23 +24,8 @@ P_CGI=$((P_FCGI + 1))
 # plain HTTP (Debian's port 80): the ACME HTTP-01 side
 H_FCGI=${WEB_LIGHTTPD_HTTP_PORT:-18533}
 H_CGI=$((H_FCGI + 1))
-T=$(mktemp -d /tmp/mta-sts-weblighttpd.XXXXXX)
-chmod 755 "$T"	# lighttpd and the programs run as www-data
-PIDS=$T/pids
-cleanup() {
-	web_stop "$PIDS"
-	"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-lab_up "$T/lab" "$LABPORT" "$DEADPORT"
-chmod -R a+rX "$T/lab"
-if ! web_pki "$T/pki" mta-sts.secure.example 2>"$T/pki.err"; then
-	fail "test PKI" "$(cat "$T/pki.err")"
-	exit 1
-fi
+web_test_begin weblighttpd "$LABPORT" "$DEADPORT"
+web_test_pki "$T/pki" mta-sts.secure.example
 # The server-wide certificate (Debian's /etc/lighttpd/server.pem): not
 # trusted by the client, so a verified connection proves that the
 # example's per-host (SNI) certificate is the one served.
@@ -56,12 +35,9 @@ if ! web_selfsigned "$T/default.pem"; then
 fi
 export WEB_CA=$T/pki/ca.crt
 
-# /path/to/ of the examples: outside every document root.
-P=$T/private
-mkdir -p "$P" "$T/run/lighttpd" "$T/htdocs" "$T/acme"
+web_test_private "$T/pki"
+mkdir -p "$T/run/lighttpd" "$T/htdocs" "$T/acme"
 chown www-data:www-data "$T/run/lighttpd"	# Debian: /run/lighttpd
-cp "$T/pki/server.crt" "$P/fullchain.pem"
-cp "$T/pki/server.key" "$P/privkey.pem"
 cp "$FCGI" "$P/mta-sts.fcgi"
 cp "$CGI" "$P/mta-sts.cgi"
 export WEB_DOMAIN=secure.example WEB_PATHTO=$P WEB_RUN=$T/run WEB_WEBROOT=$T/acme
@@ -77,11 +53,7 @@ for kind in fastcgi cgi; do
 	    installed=
 done
 chmod -R a+rX "$P"
-if [ -z "$installed" ]; then
-	fail "examples installed verbatim"
-	exit 1
-fi
-pass "examples installed verbatim (only placeholders replaced)"
+web_test_installed "$installed"
 
 for kind in fastcgi cgi; do
 	if ! lighttpd -tt -f "$T/$kind/lighttpd.conf" >"$T/$kind/logs/tt.log" 2>&1; then
@@ -96,9 +68,7 @@ if ! web_wait_port "$P_FCGI" "$PIDS" || ! web_wait_port "$P_CGI" "$PIDS" ||
 	exit 1
 fi
 
-export WEB_HOST=mta-sts.secure.example WEB_OUT=$T/fetch
-WEB_WANT=$(policy testing 604800 mx1.secure.example mx2.secure.example zz.secure.example)$'\n'
-F=$WEB_OUT
+web_test_secure
 # A Host outside the example's $HTTP["host"] block never reaches the
 # program: lighttpd serves its (empty) document root, 404.  Every other
 # path of the policy host: url.access-deny, 403.
@@ -148,14 +118,6 @@ else
 	fail "lighttpd error logs: no error" "$(head -n 5 <<<"$logerrs")"
 fi
 
-cp "$PIDS" "$T/pids.copy"
-web_stop "$PIDS"
-"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-left=$(web_leftovers "$T" "$T/pids.copy")
-if [ -z "$left" ]; then
-	pass "lighttpd and the programs it started all stopped"
-else
-	fail "lighttpd and the programs it started all stopped" "$left"
-fi
+web_test_stopped "lighttpd and the programs it started all stopped"
 web_check_sanitizer "no sanitizer report in the server logs" "$T/fastcgi/logs" "$T/cgi/logs"
 exit 0

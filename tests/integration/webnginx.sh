@@ -16,14 +16,8 @@ if [ -z "${MTA_STS_IN_NETNS:-}" ]; then
 	exec "$TOP/tests/lab/netns.sh" env MTA_STS_IN_NETNS=1 bash "$0" "$@"
 fi
 . "$TOP/tests/web/lib.sh"
-if ! why=$(web_can_run); then
-	skip "nginx FastCGI and fcgiwrap examples ($why)"
-	exit 0
-fi
-if ! web_have nginx spawn-fcgi fcgiwrap; then
-	skip "nginx FastCGI and fcgiwrap examples (nginx, spawn-fcgi or fcgiwrap not installed: tests/deps.sh)"
-	exit 0
-fi
+web_need "nginx FastCGI and fcgiwrap examples" \
+    "nginx, spawn-fcgi or fcgiwrap not installed: tests/deps.sh" nginx spawn-fcgi fcgiwrap
 
 LABPORT=${WEB_LAB_PORT:-15403}
 DEADPORT=${WEB_LAB_DEADPORT:-15404}
@@ -32,31 +26,12 @@ P_WRAP=$((P_FCGI + 1))
 # plain HTTP (port 80 in the examples): the ACME HTTP-01 side
 H_FCGI=${WEB_NGINX_HTTP_PORT:-18535}
 H_WRAP=$((H_FCGI + 1))
-T=$(mktemp -d /tmp/mta-sts-webnginx.XXXXXX)
-chmod 755 "$T"	# nginx's workers and the programs run as www-data
-PIDS=$T/pids
-cleanup() {
-	web_nginx_fcgi_stop "$T/web"
-	web_stop "$PIDS"
-	"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-lab_up "$T/lab" "$LABPORT" "$DEADPORT"
-chmod -R a+rX "$T/lab"
-if ! web_pki "$T/web" mta-sts.secure.example 2>"$T/pki.err"; then
-	fail "test PKI" "$(cat "$T/pki.err")"
-	exit 1
-fi
+web_test_begin webnginx "$LABPORT" "$DEADPORT"
+web_test_pki "$T/web" mta-sts.secure.example
 export WEB_CA=$T/web/ca.crt
 
-# /path/to/ of the examples: outside every document root.
-P=$T/private
-mkdir -p "$P" "$T/run" "$T/acme"
-cp "$T/web/server.crt" "$P/fullchain.pem"
-cp "$T/web/server.key" "$P/privkey.pem"
+web_test_private "$T/web"
+mkdir -p "$T/run" "$T/acme"
 cp "$CGI" "$P/mta-sts.cgi"
 export WEB_DOMAIN=secure.example WEB_PATHTO=$P WEB_RUN=$T/run WEB_WEBROOT=$T/acme
 installed=1
@@ -65,11 +40,7 @@ W=$T/nginx-fcgiwrap
 web_nginx_prefix "$W" || installed=
 WEB_PORT=$P_WRAP WEB_HTTP_PORT=$H_WRAP web_install nginx/mta-sts.example.com-fcgiwrap.conf "$W/site.conf" || installed=
 chmod -R a+rX "$P"
-if [ -z "$installed" ]; then
-	fail "examples installed verbatim"
-	exit 1
-fi
-pass "examples installed verbatim (only placeholders replaced)"
+web_test_installed "$installed"
 
 # 1. nginx + spawn-fcgi + mta-sts.fcgi: the shared helper (it installs
 #    mta-sts.example.com.conf and the unit's ExecStart line itself).
@@ -93,9 +64,7 @@ if ! web_wait_socket "$T/run/fcgiwrap.socket" "$PIDS" || ! web_wait_port "$P_WRA
 	exit 1
 fi
 
-export WEB_HOST=mta-sts.secure.example WEB_OUT=$T/fetch
-WEB_WANT=$(policy testing 604800 mx1.secure.example mx2.secure.example zz.secure.example)$'\n'
-F=$WEB_OUT
+web_test_secure
 # The example's server block is the only one, so nginx hands every Host
 # to the program (our 404); every other path: "location / { return 404; }".
 web_check_setup "nginx/mta-sts.example.com.conf (spawn-fcgi)" "$P_FCGI" length ours 'x=1' 404 \
@@ -151,16 +120,6 @@ else
 fi
 
 # Stop: nginx and fcgiwrap's pre-forked children too (process groups).
-cp "$PIDS" "$T/pids.copy"
-cat "$d/pids" >>"$T/pids.copy"
-web_nginx_fcgi_stop "$T/web"
-web_stop "$PIDS"
-"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
-left=$(web_leftovers "$T" "$T/pids.copy")
-if [ -z "$left" ]; then
-	pass "nginx, spawn-fcgi's program and fcgiwrap with its children all stopped"
-else
-	fail "nginx, spawn-fcgi's program and fcgiwrap with its children all stopped" "$left"
-fi
+web_test_stopped "nginx, spawn-fcgi's program and fcgiwrap with its children all stopped"
 web_check_sanitizer "no sanitizer report in the server logs" "$T/web/nginx/logs" "$W/logs"
 exit 0

@@ -381,7 +381,7 @@ test_output(void)
 		buf_reset(&out);
 		(void)idstate_output_json(&st, "example.com", "a \"q\" \\\n",
 		    &out);
-		t_ok(strstr(out.data, "\"why\":\"a \\\"q\\\" \\\\\\u000a\","
+		t_ok(strstr(out.data, "\"why\":\"a \\\"q\\\" \\\\\\n\","
 		    "\"issued\":1795361400,\"published\":false,") != NULL,
 		    "output: json: escapes, published false");
 		st.published = IDSTATE_PUB_UNTRACKED;

@@ -809,3 +809,181 @@ web_check_sanitizer() {
 		fail "$name" "$hits"
 	fi
 }
+
+# --- a test's start and end (web*.sh, acme.sh, caddy.sh) -----------------
+# These call lab_up, pass, fail and skip of tests/integration/lib.sh.
+
+# web_need WHAT MISSING NEED...: SKIP "WHAT (why)" and exit 0 unless the
+# servers can run here (web_can_run) and every NEED is here: a path
+# (starting with /) an existing file, any other word an installed
+# program; MISSING is the reason given when one is not.
+web_need() {
+	local what=$1 missing=$2 why n
+	shift 2
+	if ! why=$(web_can_run); then
+		skip "$what ($why)"
+		exit 0
+	fi
+	for n in "$@"; do
+		case $n in
+		/*) [ -f "$n" ] ;;
+		*) web_have "$n" ;;
+		esac || { skip "$what ($missing)"; exit 0; }
+	done
+}
+
+# web_test_begin NAME LABPORT DEADPORT: $T, a fresh directory
+# /tmp/mta-sts-NAME.XXXXXX (mode 0755: the servers' children run as
+# www-data), $PIDS ($T/pids, for web_start), the EXIT trap
+# (web_test_cleanup), and the signed DNS lab in $T/lab (lab_up), readable
+# by all.
+web_test_begin() {
+	T=$(mktemp -d "/tmp/mta-sts-$1.XXXXXX") || exit 1
+	chmod 755 "$T"
+	PIDS=$T/pids
+	trap web_test_cleanup EXIT
+	trap 'exit 130' INT TERM HUP PIPE
+	lab_up "$T/lab" "$2" "$3"
+	chmod -R a+rX "$T/lab"
+}
+
+# web_test_stop [PIDFILE...]: stop what web_nginx_fcgi_start $T/web
+# started, the process groups in each PIDFILE (in that order), those in
+# $PIDS, and the lab.  Safe to call twice.
+web_test_stop() {
+	local f
+	web_nginx_fcgi_stop "$T/web"
+	for f in "$@"; do
+		web_stop "$f"
+	done
+	web_stop "$PIDS"
+	"$TOP/tests/lab/lab.sh" stop "$T/lab" >/dev/null 2>&1
+}
+
+# web_test_cleanup: the EXIT trap of web_test_begin: web_test_stop with
+# the PID files in $WEB_TEST_PIDFILES too, then $T removed.
+web_test_cleanup() {
+	# shellcheck disable=SC2086  # a list of paths without blanks
+	web_test_stop ${WEB_TEST_PIDFILES:-}
+	rm -rf "$T"
+}
+
+# web_test_pki DIR NAME...: web_pki DIR NAME..., or a FAIL line "test PKI"
+# and exit 1.
+web_test_pki() {
+	if ! web_pki "$@" 2>"$T/pki.err"; then
+		fail "test PKI" "$(cat "$T/pki.err")"
+		exit 1
+	fi
+}
+
+# web_test_private PKIDIR: $P = $T/private, the examples' /path/to/ (outside
+# every document root), holding the certificate of web_pki PKIDIR as
+# fullchain.pem and privkey.pem.
+web_test_private() {
+	P=$T/private
+	mkdir -p "$P"
+	cp "$1/server.crt" "$P/fullchain.pem"
+	cp "$1/server.key" "$P/privkey.pem"
+}
+
+# web_test_installed OK: after installing the examples (OK empty when one
+# of them failed): a FAIL line and exit 1, or the PASS line.
+web_test_installed() {
+	if [ -z "$1" ]; then
+		fail "examples installed verbatim"
+		exit 1
+	fi
+	pass "examples installed verbatim (only placeholders replaced)"
+}
+
+# web_test_secure: the client side of the tests of secure.example:
+# WEB_HOST, WEB_OUT ($T/fetch, also $F) and WEB_WANT, the lab's policy.
+web_test_secure() {
+	export WEB_HOST=mta-sts.secure.example WEB_OUT=$T/fetch
+	WEB_WANT=$(policy testing 604800 mx1.secure.example mx2.secure.example zz.secure.example)$'\n'
+	F=$WEB_OUT
+}
+
+# web_test_end [PIDFILE...]: web_test_stop PIDFILE..., and WEB_LEFT set
+# to what of the test is left running (web_leftovers: a process group of
+# $PIDS, of $T/web's nginx or of a PIDFILE, as read before the stop, or a
+# command line naming $T), empty when nothing.  Call it in the test's own
+# shell, not in $(...).
+web_test_end() {
+	cat "$PIDS" "$T/web/nginx/pids" "$@" >"$T/pids.copy" 2>/dev/null
+	web_test_stop "$@"
+	WEB_LEFT=$(web_leftovers "$T" "$T/pids.copy")
+}
+
+# web_test_stopped NAME [PIDFILE...]: web_test_end PIDFILE..., then PASS
+# NAME when nothing is left running, else FAIL with what is.
+web_test_stopped() {
+	local name=$1
+	shift
+	web_test_end "$@"
+	if [ -z "$WEB_LEFT" ]; then
+		pass "$name"
+	else
+		fail "$name" "$WEB_LEFT"
+	fi
+}
+
+# --- the real MTA-STS client: postfix-mta-sts-resolver -------------------
+
+WEB_QUERY=/usr/bin/mta-sts-query
+WEB_PY=/usr/bin/python3
+
+# web_client_need WHAT: SKIP "WHAT (why)" and exit 0 unless mta-sts-query
+# is installed and a private mount namespace can be made (for its
+# resolv.conf).
+web_client_need() {
+	if [ ! -f "$WEB_QUERY" ] ||
+	    ! "$WEB_PY" -c 'import postfix_mta_sts_resolver.resolver' 2>/dev/null; then
+		skip "$1 (postfix-mta-sts-resolver not installed: tests/deps.sh)"
+		exit 0
+	fi
+	if ! unshare -m true 2>/dev/null; then
+		skip "$1 (no private mount namespace for resolv.conf)"
+		exit 0
+	fi
+}
+
+# web_client_etc DIR: the client's view of the system: DIR/resolv.conf
+# naming only the lab's name server (127.0.0.1:53), DIR/hosts (localhost
+# only) and DIR/nsswitch.conf.
+web_client_etc() {
+	mkdir -p "$1"
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' >"$1/resolv.conf"
+	printf '127.0.0.1 localhost\n::1 localhost\n' >"$1/hosts"
+	printf 'hosts: files dns\n' >"$1/nsswitch.conf"
+}
+
+# web_query ETC OUT ERR [ENV=VALUE...] ARGS...: mta-sts-query ARGS (at most
+# 30 s) in a private mount namespace whose /etc/resolv.conf and
+# /etc/nsswitch.conf are those of web_client_etc ETC, and /etc/hosts is
+# $WEB_QUERY_HOSTS (default ETC/hosts); its output in OUT, its log in ERR.
+web_query() {
+	local etc=$1 out=$2 err=$3 envs=()
+	shift 3
+	while [[ ${1:-} == *=* ]]; do envs+=("$1"); shift; done
+	# shellcheck disable=SC2016  # expanded by the inner sh
+	timeout 30 unshare -m --propagation private sh -c '
+		mount --bind "$1/resolv.conf" /etc/resolv.conf &&
+		mount --bind "$2" /etc/hosts &&
+		mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf || exit 99
+		shift 2
+		exec env "$@"' query "$etc" "${WEB_QUERY_HOSTS:-$etc/hosts}" \
+	    "${envs[@]}" "$WEB_PY" "$WEB_QUERY" "$@" >"$out" 2>"$err"
+}
+
+# web_client_valid OUT: OUT (web_query's) is the verdict VALID on the
+# lab's secure.example policy: id 20240101000000, version STSv1, mode
+# testing, exactly its mx list, max_age 604800.
+web_client_valid() {
+	local out mx="'mx': ['mx1.secure.example', 'mx2.secure.example', 'zz.secure.example']"
+	out=$(cat "$1")
+	[[ $out == "(<STSFetchResult.VALID: 1>, ('20240101000000', {"* ]] &&
+	    [[ $out == *"$mx"* ]] && [[ $out == *"'version': 'STSv1'"* ]] &&
+	    [[ $out == *"'mode': 'testing'"* ]] && [[ $out == *"'max_age': 604800}))" ]]
+}
