@@ -282,6 +282,43 @@ fget "$T/x" mta-sts.wrongtxt.example
 same_bytes "reload: wrongtxt.example (added by reload 1) is still served" "$T/x" "$T/want.wrongtxt"
 fget "$T/x" mta-sts.nooptin.example
 same_bytes "reload: nooptin.example keeps its section's settings" "$T/x" "$T/want.nooptin"
+# The memory cache is carried over by a reload that keeps the resolver
+# settings: optin.example leaves the list (its unlisted 404 needs no
+# DNS, so it shows when the new version answers), then secure.example is
+# answered without a DNS query (a new version has a resolver of its own:
+# a dropped memory cache would mean new queries).
+want_response 404 "no MTA-STS policy is served for optin.example
+" >"$T/want.optin.unlisted"
+grep -v '^optin\.example\.$' "$T/r2.txt" >"$T/r2.txt.new"
+q0=$(lab_queries)
+replace "$T/r2.txt"
+if wait_served optin.example "$T/want.optin.unlisted"; then
+	fget "$T/x" mta-sts.secure.example
+	same_bytes "reload keeping the resolver settings: secure.example still 200" "$T/x" "$T/want.secure"
+	no_query "reload keeping the resolver settings: the memory cache was carried over (no DNS query)" "$q0"
+else
+	fail "reload keeping the resolver settings: optin.example leaves the list" "$(status "$T/w"): $(body "$T/w")"
+fi
+# ... and not when a setting of the memory cache changes (fail_ttl):
+# cnametxt.example's section goes, secure.example is asked for again.
+want_response 404 "no MTA-STS policy is served for cnametxt.example
+" >"$T/want.cnametxt.unlisted"
+printf '%s\nfail_ttl: 29\ndomains_file: r2.txt\ndomain: nooptin.example\nmode: enforce\n' "$base" >"$T/r.conf.new"
+q0=$(lab_queries)
+replace "$T/r.conf"
+if wait_served cnametxt.example "$T/want.cnametxt.unlisted"; then
+	fget "$T/x" mta-sts.secure.example
+	same_bytes "reload changing fail_ttl: secure.example still 200" "$T/x" "$T/want.secure"
+	q1=$(lab_queries)
+	if [ "$q0" != "?" ] && [ "$q1" != "?" ] && [ "$q1" -gt "$q0" ]; then
+		pass "reload changing fail_ttl: a fresh memory cache (secure.example looked up again)"
+	else
+		fail "reload changing fail_ttl: a fresh memory cache (secure.example looked up again)" \
+		    "nsd query counter: $q0 before, $q1 after"
+	fi
+else
+	fail "reload changing fail_ttl: cnametxt.example's section is gone" "$(status "$T/w"): $(body "$T/w")"
+fi
 # A broken configuration: 500 for every policy host; fixed: 200 again.
 cp "$T/r.conf" "$T/r.conf.good"
 { cat "$T/r.conf"; echo "bogus_key: 1"; } >"$T/r.conf.new"
