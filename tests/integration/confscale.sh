@@ -4,7 +4,8 @@
 # domains_file; its errors (duplicate name, missing file, bad name, size
 # bound MTA_STS_CONF_MAX_SIZE); a FastCGI process whose configuration is
 # replaced while clients keep asking (no failed answer, the new domain
-# served, a broken file gives 500, a fixed one 200 again); the CGI's
+# served, the memory cache kept unless a resolver setting changed, a
+# broken file gives 500, a fixed one 200 again); the CGI's
 # index in cache_dir: written, reused, rebuilt after a change, and never
 # trusted when it is garbage, truncated, foreign or a symlink.
 set -u
