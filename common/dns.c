@@ -137,6 +137,9 @@ struct dns_pending {
  * (ub_resolve_async, ub_cancel); the callback is called by ub_process()
  * with none of libunbound's locks held.
  */
+/* See dns_new(). */
+static pthread_mutex_t	 dns_global_mu = PTHREAD_MUTEX_INITIALIZER;
+
 struct dns {
 	struct ub_ctx		*ctx;
 	struct dns_pending	*abandoned;	/* under mu */
@@ -241,7 +244,7 @@ dns_new(const struct conf *conf, char *err, size_t errlen)
 {
 	struct dns	*dns;
 	size_t		 i;
-	int		 rc, fd;
+	int		 rc, fd, locked = 0;
 	char		 ttl[32];
 
 	if (dns_load(err, errlen) == -1)
@@ -256,6 +259,14 @@ dns_new(const struct conf *conf, char *err, size_t errlen)
 		free(dns);
 		return NULL;
 	}
+	/*
+	 * libunbound keeps global state that a context sets up when it is
+	 * made or first used and tears down when it is deleted: contexts are
+	 * made, used for a first query and deleted one at a time
+	 * (dns_global_mu), or a reload racing a lookup would break it.
+	 */
+	(void)pthread_mutex_lock(&dns_global_mu);
+	locked = 1;
 	if ((dns->ctx = ub_ctx_create()) == NULL) {
 		(void)snprintf(err, errlen, "cannot create resolver context");
 		goto fail;
@@ -334,10 +345,14 @@ dns_new(const struct conf *conf, char *err, size_t errlen)
 				goto fail;
 			}
 	}
+	(void)pthread_mutex_unlock(&dns_global_mu);
+	locked = 0;
 	if (dns_start(dns, err, errlen) == -1)
 		goto fail;
 	return dns;
  fail:
+	if (locked)
+		(void)pthread_mutex_unlock(&dns_global_mu);
 	dns_free(dns);
 	return NULL;
 }
@@ -354,8 +369,11 @@ dns_free(struct dns *dns)
 		(void)pthread_join(dns->thread, NULL);
 	}
 	/* ub_ctx_delete() drops outstanding queries without callbacks. */
-	if (dns->ctx != NULL)
+	if (dns->ctx != NULL) {
+		(void)pthread_mutex_lock(&dns_global_mu);
 		ub_ctx_delete(dns->ctx);
+		(void)pthread_mutex_unlock(&dns_global_mu);
+	}
 	for (p = dns->abandoned; p != NULL; p = next) {
 		next = p->next;
 		free(p);
@@ -486,6 +504,8 @@ dns_run(struct dns *dns, struct dns_query *q, size_t n, int timeout_ms)
 	dns_abstime(deadline, &ts);
 	waiting = 0;
 	(void)pthread_mutex_lock(&dns->mu);
+	/* Lock order: dns->mu, then dns_global_mu. */
+	(void)pthread_mutex_lock(&dns_global_mu);
 	for (i = 0; i < n; i++) {
 		if ((pend[i] = xcalloc(1, sizeof(**pend))) == NULL) {
 			dns_why(&q[i].res, "", "out of memory");
@@ -504,6 +524,7 @@ dns_run(struct dns *dns, struct dns_query *q, size_t n, int timeout_ms)
 		}
 		waiting++;
 	}
+	(void)pthread_mutex_unlock(&dns_global_mu);
 
 	while (waiting > 0) {
 		rc = pthread_cond_timedwait(&dns->cv, &dns->mu, &ts);

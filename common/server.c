@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -36,6 +37,9 @@ struct server {
 	struct timespec	 failed;	/* when the last load failed */
 	int		 one_request;
 };
+
+/* The nice value of the thread that reloads in the background. */
+#define SERVER_RELOAD_NICE	10
 
 /* The request that notices a change waits this long (ms) for it. */
 #define SERVER_RELOAD_WAIT_MS	100L
@@ -144,6 +148,11 @@ server_reload(void *arg)
 	struct server_job	*job = arg;
 	char			 err[1024];
 
+	/*
+	 * Parsing a million names takes a good part of a second of CPU:
+	 * requests go first (this thread only; failure changes nothing).
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), SERVER_RELOAD_NICE);
 	/* A failure is kept in srv->err and answered from there. */
 	lookup_release(server_load(job->srv, job->path, NULL, &job->st,
 	    job->present, err, sizeof(err)));
