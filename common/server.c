@@ -33,6 +33,8 @@ struct server {
 	struct stat	 dst;		/* that file's identity then */
 	struct lookup	*cur;		/* NULL while broken; held */
 	int		 loading;	/* a thread is loading the file */
+	int		 behind;	/* ...in the background */
+	long long	 load_ms;	/* how long the last load took */
 	char		 err[1024];	/* why cur is NULL */
 	struct timespec	 failed;	/* when the last load failed */
 	int		 one_request;
@@ -41,8 +43,13 @@ struct server {
 /* The nice value of the thread that reloads in the background. */
 #define SERVER_RELOAD_NICE	10
 
-/* The request that notices a change waits this long (ms) for it. */
-#define SERVER_RELOAD_WAIT_MS	100L
+/*
+ * A configuration whose last load took less (ms) is reloaded by the
+ * request that notices the change while the others wait for it; a larger
+ * one is reloaded in a thread of its own while every request is answered
+ * with the old version.
+ */
+#define SERVER_BEHIND_MS	50LL
 
 /* A broken configuration is read again at most this often (ms)... */
 #define SERVER_RETRY_MS		1000
@@ -214,15 +221,14 @@ server_lookup(struct server *srv, const char *path, const char *domain,
 		present = -1;		/* unreadable: always retry */
 
 	(void)pthread_mutex_lock(&srv->mu);
- again:
 	for (;;) {
 		changed = server_changed(srv, path, &st, present);
-		if (srv->cur != NULL && (!changed || (srv->loading &&
+		if (srv->cur != NULL && (!changed || (srv->behind &&
 		    strcmp(srv->path, path) == 0))) {
 			/*
-			 * Unchanged; or a new version is being parsed (for
-			 * a million domains, a good part of a second): go on
-			 * answering with this one until it is ready.
+			 * Unchanged; or a large new version is being parsed
+			 * behind (for a million domains, a good part of a
+			 * second): go on answering with this one.
 			 */
 			lk = srv->cur;
 			lookup_hold(lk);
@@ -247,26 +253,24 @@ server_lookup(struct server *srv, const char *path, const char *domain,
 		}
 		if (!srv->loading)
 			break;
-		/* The first load, or another file: wait for it. */
+		/*
+		 * A quick reload, the first load or another file: wait for
+		 * it, so that no request after a change is answered with
+		 * the old version.
+		 */
 		(void)pthread_cond_wait(&srv->cv, &srv->mu);
 	}
 	srv->loading = 1;
 	if (!srv->one_request && srv->cur != NULL &&
 	    strcmp(srv->path, path) == 0 &&
+	    srv->load_ms >= SERVER_BEHIND_MS &&
 	    server_load_behind(srv, path, &st, present) == 0) {
-		/*
-		 * The request that saw the change waits a little for the
-		 * new version (a file of thousands of domains is ready by
-		 * then), and is answered with the old one past that.
-		 */
-		(void)clock_gettime(CLOCK_REALTIME, &now);
-		now.tv_nsec += SERVER_RELOAD_WAIT_MS * 1000000L;
-		now.tv_sec += now.tv_nsec / 1000000000L;
-		now.tv_nsec %= 1000000000L;
-		while (srv->loading && pthread_cond_timedwait(&srv->cv,
-		    &srv->mu, &now) == 0)
-			;
-		goto again;
+		/* This request, too, is answered with the old version. */
+		srv->behind = 1;
+		lk = srv->cur;
+		lookup_hold(lk);
+		(void)pthread_mutex_unlock(&srv->mu);
+		return lk;
 	}
 	(void)pthread_mutex_unlock(&srv->mu);
 	return server_load(srv, path, domain, &st, present, err, errlen);
@@ -283,9 +287,11 @@ server_load(struct server *srv, const char *path, const char *domain,
 {
 	struct conf	*conf;
 	struct lookup	*lk, *old;
+	struct timespec	 t0, t1;
 	int		 rc;
 	char		*npath, *ndpath = NULL, lerr[sizeof(srv->err)];
 
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = srv->one_request && domain != NULL ?
 	    conf_load_for(path, domain, &conf, lerr, sizeof(lerr)) :
 	    conf_load(path, &conf, lerr, sizeof(lerr));
@@ -300,9 +306,12 @@ server_load(struct server *srv, const char *path, const char *domain,
 	    LOOKUP_SHARED, RESOLVE_TIMEOUT_MS)) == NULL)
 		(void)snprintf(lerr, sizeof(lerr), "%s: out of memory", path);
 	npath = xstrdup(path);
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	(void)pthread_mutex_lock(&srv->mu);
 	srv->loading = 0;
+	srv->behind = 0;
+	srv->load_ms = server_ms(&t0, &t1);
 	(void)pthread_cond_broadcast(&srv->cv);
 	old = srv->cur;
 	srv->cur = NULL;

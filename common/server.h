@@ -28,11 +28,13 @@ void		 server_free(struct server *srv);
  * domain (lower case) is used only by one-request servers.  The file is
  * loaded on first use and again whenever it or its domains_file changes
  * (device, inode, size, modification or change time) or path differs from
- * the last one.  A server of many requests reloads a changed file in a
- * thread of its own and answers with the old version until the new one is
- * ready, then switches for every later request; the request that noticed
- * the change waits up to 100 ms for the new version (enough for thousands
- * of domains), and the first load (or another path) is waited for.  Returns NULL with err set ("file:line:
+ * the last one.  In a server of many requests, a file whose last load
+ * took under 50 ms is reloaded by the request that notices the change
+ * while the others wait for it (milliseconds): no request after a change
+ * is answered with the old version.  A larger one (a million domains) is
+ * reloaded in a thread of its own while every request is answered with
+ * the old version, then the switch is atomic.  The first load (or another
+ * path) is waited for.  Returns NULL with err set ("file:line:
  * reason") while the file is broken: a broken file is never replaced by
  * defaults nor by the last good version, and is read again when it
  * changes or a second later.  Thread-safe.
