@@ -1098,7 +1098,8 @@ conf_domain_line(const char *s, size_t len, const char *want, int *same)
 	i += 7;
 	while (i < len && conf_blank(s[i]))
 		i++;
-	for (j = i; j < len && !conf_blank(s[j]) && s[j] != '#'; j++)
+	for (j = i; j < len && !conf_blank(s[j]) && s[j] != '#' &&
+	    s[j] != '\r'; j++)
 		;
 	if (j > i && s[j - 1] == '.')
 		j--;

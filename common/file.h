@@ -1,6 +1,6 @@
 /*
  * file: the files we read and write ourselves (configuration, override
- * policies, the configuration stamp, cache entries, id state).
+ * policies, the configuration index, cache entries, id state).
  *
  *	file_read()		a bounded read of one regular file
  *	file_write_atomic()	replace a file so that a reader sees the old

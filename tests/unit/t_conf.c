@@ -1395,6 +1395,17 @@ test_load_for(void)
 	load_for(path, "a.example", "i L max_age=1 mode=enforce sections=1 "
 	    "nlisted=7", "symbolic link replaced by an index");
 
+	/* CRLF line ends: the index finds the section all the same. */
+	(void)snprintf(cmd, sizeof(cmd), "cache_dir: %s\r\nmode: enforce\r\n"
+	    "domain: a.example\r\nmax_age: 1\r\ndomain: e.example\r\n"
+	    "max_age: 5\r\n", dir);
+	put_file(path, cmd);
+	load_for(path, "e.example", "f L max_age=5 mode=enforce sections=2 "
+	    "nlisted=2", "CRLF: first load");
+	load_for(path, "e.example", "i L max_age=5 mode=enforce sections=1 "
+	    "nlisted=2", "CRLF: the index answers, with the section");
+	put_file(path, text);
+
 	/* A change (new inode) invalidates the index: errors are found. */
 	(void)snprintf(cmd, sizeof(cmd), "%sdnssec: maybe\n", text);
 	put_file(path, cmd);
