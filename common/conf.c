@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "errf.h"
 #include "file.h"
 #include "confindex.h"
 #include "host.h"
@@ -200,26 +201,11 @@ conf_err(struct conf_parser *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * Make s safe to quote in a one-line log message: non-printable bytes
- * become '?' and long text is cut with "...".  Returns dst.
- */
+/* s, NUL-terminated, safe to quote in a message (errf_quote()). */
 static const char *
 conf_quote(char dst[CONF_QUOTE_SIZE], const char *s)
 {
-	size_t		 i;
-	unsigned char	 c;
-
-	for (i = 0; s[i] != '\0' && i < CONF_QUOTE_MAX; i++) {
-		c = (unsigned char)s[i];
-		dst[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	if (s[i] != '\0') {
-		memcpy(dst + i, "...", 3);
-		i += 3;
-	}
-	dst[i] = '\0';
-	return dst;
+	return errf_quote(dst, CONF_QUOTE_SIZE, s, strlen(s));
 }
 
 static int
@@ -962,17 +948,14 @@ conf_set(struct conf_parser *p, enum conf_key k, char *val)
 }
 
 /*
- * One line of len bytes without its line end.  Returns 0, or -1 with err
- * set.
+ * Check the len bytes of a line without its line end: not too long, no
+ * NUL, stray carriage return or other control character but tab.
+ * Returns 0, or -1 with err set.
  */
 static int
-conf_line(struct conf_parser *p, const char *s, size_t len)
+conf_chars(struct conf_parser *p, const char *s, size_t len)
 {
-	char		 line[CONF_MAX_LINE + 1], q[CONF_QUOTE_SIZE];
-	char		*key, *val, *colon, *c;
-	unsigned int	*seen;
-	size_t		 i, klen;
-	int		 k;
+	size_t	 i;
 
 	if (len > CONF_MAX_LINE) {
 		conf_err(p, "line too long (more than %d bytes)",
@@ -996,6 +979,24 @@ conf_line(struct conf_parser *p, const char *s, size_t len)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * One line of len bytes without its line end.  Returns 0, or -1 with err
+ * set.
+ */
+static int
+conf_line(struct conf_parser *p, const char *s, size_t len)
+{
+	char		 line[CONF_MAX_LINE + 1], q[CONF_QUOTE_SIZE];
+	char		*key, *val, *colon, *c;
+	unsigned int	*seen;
+	size_t		 klen;
+	int		 k;
+
+	if (conf_chars(p, s, len) == -1)
+		return -1;
 	memcpy(line, s, len);
 	line[len] = '\0';
 
@@ -1195,18 +1196,8 @@ conf_domains_file(struct conf_parser *p)
 		e = s + slen;
 		if (nl != NULL && e > s && e[-1] == '\r')
 			e--;
-		for (i = 0; s + i < e; i++) {
-			unsigned char ch = (unsigned char)s[i];
-
-			if (ch < 0x20 && ch != '\t') {
-				conf_err(p, "control character 0x%02x", ch);
-				goto out;
-			}
-			if (ch == 0x7f) {
-				conf_err(p, "control character 0x7f");
-				goto out;
-			}
-		}
+		if (conf_chars(p, s, (size_t)(e - s)) == -1)
+			goto out;
 		while (s < e && conf_blank(*s))
 			s++;
 		for (i = 0; s + i < e; i++)
@@ -1219,14 +1210,8 @@ conf_domains_file(struct conf_parser *p)
 			continue;
 		if ((size_t)(e - s) > HOST_NAME_MAX_LEN + 1 ||
 		    (nlen = conf_name(s, (size_t)(e - s), name)) == -1) {
-			char	 raw[CONF_MAX_LINE + 1];
-
-			i = (size_t)(e - s) < CONF_MAX_LINE ? (size_t)(e - s) :
-			    CONF_MAX_LINE;
-			memcpy(raw, s, i);
-			raw[i] = '\0';
 			conf_err(p, "invalid domain name \"%s\"",
-			    conf_quote(q, raw));
+			    errf_quote(q, sizeof(q), s, (size_t)(e - s)));
 			goto out;
 		}
 		if ((added = conf_list(p, name, (size_t)nlen,
@@ -1443,18 +1428,6 @@ conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	return conf_load_st(path, out, &st, err, errlen);
 }
 
-/* 1 when two stat results name the same unchanged file. */
-static int
-conf_same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 /*
  * Read the global part of the open configuration fd (size bytes): the
  * lines before the first "domain:" line.  Returns its text (*len bytes,
@@ -1628,7 +1601,7 @@ conf_load_for(const char *path, const char *domain, struct conf **out,
 	    (*out)->cache_dir == NULL || st.st_ino == 0)
 		goto out;
 	/* Index only what was read, and only if it did not change. */
-	if (stat(path, &st2) == 0 && conf_same_file(&st, &st2) &&
+	if (stat(path, &st2) == 0 && file_same(&st, &st2) &&
 	    confindex_write((*out)->cache_dir, path, &st, *out, why,
 	    sizeof(why)) == -1)
 		mlog_warnx("configuration index not written (each request "

@@ -18,4 +18,11 @@ void	errf(char *err, size_t errlen, const char *fmt, ...)
 void	verrf(char *err, size_t errlen, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 3, 0)));
 
+/*
+ * Make len bytes of s safe to quote in a one-line message: at most
+ * size - 4 of them, non-printable bytes as '?', "..." when cut, then a
+ * NUL.  Returns dst.
+ */
+const char	*errf_quote(char *dst, size_t size, const char *s, size_t len);
+
 #endif /* ERRF_H */

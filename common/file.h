@@ -91,4 +91,10 @@ int	file_sync_dir(const char *dir, char *err, size_t errlen);
 int	file_write_atomic(const char *path, const void *data, size_t len,
 	    mode_t mode, char *err, size_t errlen);
 
+/*
+ * 1 when two stat(2) results are the same unchanged file: device, inode,
+ * size, modification and change times (to the nanosecond).
+ */
+int	file_same(const struct stat *a, const struct stat *b);
+
 #endif /* FILE_H */

@@ -4,7 +4,6 @@
 
 #include <grp.h>
 #include <pthread.h>
-#include <time.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -13,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "conf.h"
+#include "file.h"
 #include "lookup.h"
 #include "resolve.h"
 #include "mlog.h"
@@ -36,7 +37,7 @@ struct server {
 	int		 behind;	/* ...in the background */
 	long long	 load_ms;	/* how long the last load took */
 	char		 err[1024];	/* why cur is NULL */
-	struct timespec	 failed;	/* when the last load failed */
+	long long	 failed_ms;	/* when the last load failed */
 	int		 one_request;
 };
 
@@ -100,14 +101,7 @@ server_differ(const struct stat *a, int apresent, const struct stat *b,
 {
 	if (apresent != bpresent)
 		return 1;
-	if (!apresent)
-		return 0;
-	return a->st_dev != b->st_dev || a->st_ino != b->st_ino ||
-	    a->st_size != b->st_size ||
-	    a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
-	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec ||
-	    a->st_ctim.tv_sec != b->st_ctim.tv_sec ||
-	    a->st_ctim.tv_nsec != b->st_ctim.tv_nsec;
+	return apresent && !file_same(a, b);
 }
 
 /*
@@ -128,14 +122,6 @@ server_changed(const struct server *srv, const char *path,
 		return 0;
 	return stat(srv->dpath, &dst) == -1 ||
 	    server_differ(&dst, 1, &srv->dst, 1);
-}
-
-/* Milliseconds from a to b. */
-static long long
-server_ms(const struct timespec *a, const struct timespec *b)
-{
-	return (long long)(b->tv_sec - a->tv_sec) * 1000 +
-	    (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
 static struct lookup *server_load(struct server *, const char *,
@@ -209,7 +195,6 @@ server_lookup(struct server *srv, const char *path, const char *domain,
     char *err, size_t errlen)
 {
 	struct stat	 st;
-	struct timespec	 now;
 	struct lookup	*lk;
 	int		 present, changed;
 
@@ -243,9 +228,8 @@ server_lookup(struct server *srv, const char *path, const char *domain,
 			 * changed or SERVER_RETRY_MS passed (a domains_file
 			 * may have been fixed).
 			 */
-			(void)clock_gettime(CLOCK_MONOTONIC, &now);
 			if (srv->loading || (!changed &&
-			    server_ms(&srv->failed, &now) < SERVER_RETRY_MS)) {
+			    clock_ms() - srv->failed_ms < SERVER_RETRY_MS)) {
 				(void)snprintf(err, errlen, "%s", srv->err);
 				(void)pthread_mutex_unlock(&srv->mu);
 				return NULL;
@@ -287,11 +271,11 @@ server_load(struct server *srv, const char *path, const char *domain,
 {
 	struct conf	*conf;
 	struct lookup	*lk, *old;
-	struct timespec	 t0, t1;
+	long long	 t0;
 	int		 rc;
 	char		*npath, *ndpath = NULL, lerr[sizeof(srv->err)];
 
-	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_ms();
 	rc = srv->one_request && domain != NULL ?
 	    conf_load_for(path, domain, &conf, lerr, sizeof(lerr)) :
 	    conf_load(path, &conf, lerr, sizeof(lerr));
@@ -306,12 +290,11 @@ server_load(struct server *srv, const char *path, const char *domain,
 	    LOOKUP_SHARED, RESOLVE_TIMEOUT_MS)) == NULL)
 		(void)snprintf(lerr, sizeof(lerr), "%s: out of memory", path);
 	npath = xstrdup(path);
-	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	(void)pthread_mutex_lock(&srv->mu);
 	srv->loading = 0;
 	srv->behind = 0;
-	srv->load_ms = server_ms(&t0, &t1);
+	srv->load_ms = clock_ms() - t0;
 	(void)pthread_cond_broadcast(&srv->cv);
 	old = srv->cur;
 	srv->cur = NULL;
@@ -330,7 +313,7 @@ server_load(struct server *srv, const char *path, const char *domain,
 	if (lk == NULL) {
 		(void)snprintf(srv->err, sizeof(srv->err), "%s", lerr);
 		(void)snprintf(err, errlen, "%s", lerr);
-		(void)clock_gettime(CLOCK_MONOTONIC, &srv->failed);
+		srv->failed_ms = clock_ms();
 		free(ndpath);
 	} else {
 		srv->err[0] = '\0';

@@ -9,20 +9,7 @@
 #define STSTXT_QUOTE_MAX	40
 
 /* At most STSTXT_QUOTE_MAX bytes of s, non-printable ones as '?'. */
-static const char *
-ststxt_quote(char dst[STSTXT_QUOTE_MAX + 4], const char *s, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len && i < STSTXT_QUOTE_MAX; i++)
-		dst[i] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '?';
-	if (len > STSTXT_QUOTE_MAX) {
-		memcpy(dst + i, "...", 3);
-		i += 3;
-	}
-	dst[i] = '\0';
-	return dst;
-}
+#define ststxt_quote(dst, s, len)	errf_quote(dst, sizeof(dst), s, len)
 
 static int
 ststxt_wsp(char c)

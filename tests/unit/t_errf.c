@@ -36,5 +36,20 @@ main(void)
 	t_streq(err, "42 va", "verrf: formats from a va_list");
 	wrap(err, 4, "%s", "abcdef");
 	t_streq(err, "abc", "verrf: cut short");
+	/* errf_quote(): printable bytes kept, the rest '?', long text cut. */
+	{
+		char	 q[8], tiny[3];
+
+		t_streq(errf_quote(q, sizeof(q), "a\tb\x7f\xc3", 4), "a?b?",
+		    "errf_quote: control bytes and DEL as '?'");
+		t_streq(errf_quote(q, sizeof(q), "abcdef", 6), "abcd...",
+		    "errf_quote: cut at size - 4 with \"...\"");
+		t_streq(errf_quote(q, sizeof(q), "abcd", 4), "abcd",
+		    "errf_quote: exactly size - 4 bytes, not cut");
+		t_streq(errf_quote(q, sizeof(q), "a\0c", 3), "a?c",
+		    "errf_quote: len bytes, a NUL among them as '?'");
+		t_streq(errf_quote(tiny, sizeof(tiny), "abc", 3), "",
+		    "errf_quote: a buffer too small for anything is empty");
+	}
 	return t_done();
 }
